@@ -1,0 +1,105 @@
+"""The calculator: a case file in, every measure for every beneficiary out, explained."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from huiqi.engine.evaluate import CaseRunner, compile_policy
+from huiqi.engine.explain import Result, explain
+from huiqi.engine.policy import Policy
+from huiqi.facts.case import Case
+from huiqi.facts.tables import to_tables
+
+
+class InputError(ValueError):
+    """Bad input: the message names the field and what was expected."""
+
+
+@dataclass
+class Calculation:
+    year: int
+    results: list[Result]
+
+    @property
+    def total_ceiling(self) -> Decimal:
+        return sum((r.ceiling for r in self.results if r.ceiling is not None), Decimal("0.00"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "total_ceiling": f"{self.total_ceiling:.2f}",
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(case)"
+
+
+def describe(exc: ValidationError) -> str:
+    """Every validation error as 'field: problem (got value)', one per line."""
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (not in the case schema; see `huiqi schema`)"
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        lines.append(f"{_loc(tuple(loc))}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def load_case(path: Path) -> Case:
+    """Read and validate a JSON or YAML case file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read case file {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML or JSON: {exc}") from None
+    return parse_case(data)
+
+
+def parse_case(data: Any) -> Case:
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe(exc)) from None
+
+
+def check_year(policy: Policy, year: int | None) -> int:
+    if year is None:
+        raise InputError("year: give the year in the case file or with --year")
+    if year < policy.effective.year:
+        raise InputError(
+            f"year: {year} is before the measures took effect on {policy.effective} "
+            f"(本措施自{policy.effective}起施行); use {policy.effective.year} or later"
+        )
+    return year
+
+
+_RUNNER: CaseRunner | None = None
+
+
+def calculate(
+    policy: Policy, case: Case, year: int | None = None,
+    overrides: Mapping[str, Any] | None = None, measures: list[str] | None = None,
+) -> Calculation:
+    """Every measure (or those named) for every beneficiary of the case, explained."""
+    global _RUNNER
+    y = check_year(policy, year if year is not None else case.year)
+    compiled = compile_policy(policy, y, overrides, measures=measures)
+    _RUNNER = _RUNNER or CaseRunner()
+    rows = _RUNNER.run(compiled, to_tables(case, y))
+    return Calculation(y, [explain(compiled, row) for row in rows])

@@ -1,0 +1,176 @@
+"""Command line: ``huiqi measures | params | schema | calc``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from huiqi.calculator import Calculation, InputError, calculate, load_case
+from huiqi.engine.explain import Result, param_value
+from huiqi.engine.money import format_wan, format_yuan
+from huiqi.engine.params import ParamError, load_reform, parse_assignments
+from huiqi.facts.case import Case
+from huiqi.policy.tongzhou_2024_8 import policy
+
+app = typer.Typer(
+    help="惠企 huiqi — 通政发〔2024〕8号 as code: measures, parameters and an explained calculator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+STATUS = {
+    "eligible": ("[green]符合[/] eligible", "[green]eligible[/]"),
+    "ineligible": ("[red]不符合[/] ineligible", "[red]ineligible[/]"),
+    "incomplete": ("[yellow]待补充[/] incomplete", "[yellow]incomplete[/]"),
+}
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]错误 error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def measures(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List the measures with their clause, kind and text. 列出全部措施。"""
+    p = policy()
+    items = [t.model_dump(mode="json") for t in p.texts.values()]
+    if as_json:
+        _print_json(items)
+        return
+    table = Table(title=f"{p.document['id']} {p.document['title_zh']}")
+    for col in ("id", "条款 clause", "类别 kind", "名称 title"):
+        table.add_column(col)
+    for t in p.texts.values():
+        table.add_row(t.id, t.clause, t.kind.value, f"{t.title_zh}\n{t.title_en}")
+    out.print(table)
+
+
+@app.command()
+def params(
+    on: Annotated[str | None, typer.Option("--date", help="values in force on this date")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show the parameters in force on a date. 显示参数（法定/核定，待核定占位）。"""
+    p = policy()
+    try:
+        day = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        _fail(f"--date: expected YYYY-MM-DD, got {on!r}")
+    try:
+        resolved = p.params.at(day)
+    except ParamError as exc:
+        _fail(str(exc))
+    rows = []
+    for name, r in resolved.items():
+        decl = p.params.decls[name]
+        rows.append({
+            "name": name, "value": param_value(r), "unit": r.unit.value, "kind": r.kind.value,
+            "since": r.since.isoformat() if r.since else None, "reference": r.reference,
+            "placeholder": r.placeholder, "description_zh": decl.description_zh,
+            "description_en": decl.description_en,
+        })
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"参数 parameters — {day}")
+    for col in ("name", "value", "kind", "since", "reference", "description"):
+        table.add_column(col)
+    for r in rows:
+        flag = " [yellow]待核定 placeholder[/]" if r["placeholder"] else ""
+        table.add_row(r["name"], f"{r['value']}{flag}", str(r["kind"]), str(r["since"]),
+                      str(r["reference"]), f"{r['description_zh']}\n{r['description_en']}")
+    out.print(table)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a case file. 打印案例文件的 JSON Schema。"""
+    _print_json(Case.model_json_schema(by_alias=True))
+
+
+@app.command()
+def calc(
+    case_file: Annotated[Path, typer.Argument(help="case file, YAML or JSON")],
+    year: Annotated[int | None, typer.Option(help="year asked about (default: the case's)")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="what-if override NAME=VALUE (repeatable)")] = None,
+    reform: Annotated[Path | None, typer.Option(help="YAML file of parameter overrides")] = None,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    measures_: Annotated[str | None, typer.Option(
+        "--measures", help="comma-separated measure ids")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON contract")] = False,
+) -> None:
+    """Every measure for every beneficiary of a case, with the reasons. 计算并说明。"""
+    if lang not in {"zh", "en"}:
+        _fail(f"--lang: expected zh or en, got {lang!r}")
+    try:
+        overrides: dict[str, Any] = load_reform(reform) if reform else {}
+        overrides |= parse_assignments(set_ or [])
+        case = load_case(case_file)
+        ids = [m.strip() for m in measures_.split(",") if m.strip()] if measures_ else None
+        result = calculate(policy(), case, year, overrides, ids)
+    except (InputError, ParamError, ValueError) as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(result.to_json())
+    else:
+        _render(result, lang)
+
+
+def _render(calc_: Calculation, lang: str) -> None:
+    zh = lang == "zh"
+    table = Table(title=f"{calc_.year} 年度测算 calculation — 上限合计 total ceiling "
+                  f"{format_yuan(calc_.total_ceiling)} 元 ({format_wan(calc_.total_ceiling)} 万元)")
+    for col in ("申请人 beneficiary", "措施 measure", "状态 status", "上限 元", "万元", "说明 reason"):
+        table.add_column(col, overflow="fold")
+    for r in calc_.results:
+        title = r.title_zh if zh else r.title_en
+        item = f" [{r.item}]" if r.item else ""
+        ceiling = format_yuan(r.ceiling) if r.ceiling is not None else ""
+        wan = format_wan(r.ceiling) if r.ceiling is not None else ""
+        flag = (" 待核定" if zh else " placeholder") if r.placeholder and r.ceiling else ""
+        table.add_row(r.beneficiary, f"{r.measure} {r.clause}{item}\n{title}",
+                      STATUS[r.status][0 if zh else 1], ceiling + flag, wan, r.reason(lang))
+    out.print(table)
+    for r in calc_.results:
+        if r.status != "ineligible":
+            _render_detail(r, zh)
+
+
+def _render_detail(r: Result, zh: bool) -> None:
+    item = f" [{r.item}]" if r.item else ""
+    out.rule(f"{r.measure} {r.clause} {r.title_zh if zh else r.title_en} — {r.beneficiary}{item}")
+    basis = r.basis_zh if zh else r.basis_en
+    if basis:
+        out.print(("计算：" if zh else "formula: ") + basis, highlight=False)
+    note = r.note_zh if zh else r.note_en
+    if note:
+        out.print(note, highlight=False)
+    for c in r.conditions:
+        mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[yellow]?[/]"}[c.holds]
+        out.print(f"  {mark} {c.clause} {c.label_zh if zh else c.label_en}", highlight=False)
+    for p in r.parameters:
+        flag = " [yellow]待核定 placeholder[/]" if p.placeholder else ""
+        reform = " [cyan]试算 reform[/]" if p.reform else ""
+        out.print(f"  · {p.name} = {param_value(p)} ({p.kind.value}, since {p.since}, "
+                  f"{p.reference}){flag}{reform}", highlight=False)
+    if r.missing:
+        out.print(("  尚缺：" if zh else "  missing: ") + ", ".join(r.missing), highlight=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,46 @@
+"""Exact money: integer fen inside the engine, ``Decimal`` yuan at the edges.
+
+Columns carry money as BIGINT fen so that every backend (DuckDB, Spark) computes exactly and
+identically; a rate is a ratio of integers and every product is rounded half-up once.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+FEN = Decimal("0.01")
+
+
+def yuan_to_fen(amount: Decimal) -> int:
+    """Convert a yuan amount with at most two decimals to integer fen (exact)."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"amount {amount} has more than 2 decimal places")
+    return int(fen)
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen to a Decimal yuan amount with exactly two places."""
+    return (Decimal(fen) / 100).quantize(FEN)
+
+
+def ratio(value: Decimal) -> Fraction:
+    """A rate written as a decimal (0.70) as an exact fraction (7/10)."""
+    return Fraction(value)
+
+
+def round_half_up(value: Fraction) -> int:
+    """Round a non-negative exact amount in fen half-up to an integer fen."""
+    return int((value * 2 + 1) // 2)
+
+
+def format_yuan(amount: Decimal) -> str:
+    """``6000000.00`` → ``6,000,000.00``."""
+    return f"{amount:,.2f}"
+
+
+def format_wan(amount: Decimal) -> str:
+    """Yuan to 万元 with up to six places, trailing zeros dropped: ``600`` for 6,000,000."""
+    wan = (amount / 10000).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
+    return f"{wan:,f}"

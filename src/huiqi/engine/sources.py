@@ -1,0 +1,132 @@
+"""Where a measure's rows come from: beneficiaries, their items, or their introduced groups.
+
+Every source yields a table with ``sid`` (the beneficiary), ``item`` (a title, project, loan or
+member; NULL for per-beneficiary measures), the beneficiary's facts and, for items, the item's
+facts prefixed ``item_``. A beneficiary with no item still yields one row, so that "why not"
+("no renovation project") is answered too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import ibis
+from ibis.expr.types import BooleanValue, StringValue, Table
+
+from huiqi.engine.context import Ctx
+
+Tables = Mapping[str, Table]
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """One row per beneficiary of the given kinds."""
+
+    kinds: tuple[str, ...]
+
+    def rows(self, t: Tables, ctx: Ctx) -> Table:
+        s = t["subjects"]
+        return s.filter(s.kind.isin(self.kinds)).mutate(
+            sid=s.id, item=ibis.null("string")
+        )
+
+
+@dataclass(frozen=True)
+class Items:
+    """One row per item of a beneficiary (a title, project or loan), or one empty row."""
+
+    kinds: tuple[str, ...]
+    table: str  # titles | projects | loans
+    subject: str  # the item column naming the beneficiary
+    where: Callable[[Table], BooleanValue]  # which items this measure counts
+    key: Callable[[Table], StringValue]  # the item's identity for history and X5
+    label_zh: str
+    label_en: str
+
+    def rows(self, t: Tables, ctx: Ctx) -> Table:
+        s = t["subjects"]
+        base = s.filter(s.kind.isin(self.kinds))
+        items = t[self.table]
+        items = items.filter(self.where(items))
+        if self.table == "loans":
+            sizes = s.select(b_id=s.id, b_size=s.size)
+            items = items.left_join(sizes, items.borrower == sizes.b_id)
+            items = items.mutate(
+                borrower_size=items.b_size.coalesce(items.borrower_size_class)
+            ).drop("b_id", "b_size")
+        if self.table == "titles":
+            # 首次: the earliest title of its kind and level this beneficiary holds
+            first = items.date.min().over(group_by=[items.subject, items.kind, items.level])
+            items = items.mutate(first_of_kind=items.date == first)
+        items = items.mutate(item=self.key(items))
+        items = items.rename({f"item_{c}": c for c in items.columns if c != "item"})
+        joined = base.left_join(items, base.id == items[f"item_{self.subject}"])
+        return joined.mutate(sid=joined.id)
+
+
+@dataclass(frozen=True)
+class Group:
+    """合并计算: one row per introducer with its introduced enterprises aggregated."""
+
+    kinds: tuple[str, ...]
+    introducer_kinds: tuple[str, ...]  # kinds of introduction counted
+
+    def rows(self, t: Tables, ctx: Ctx) -> Table:
+        s = t["subjects"]
+        m = members(s, self.introducer_kinds, ctx)
+        agg = m.group_by(g_sid=m.introducer).aggregate(
+            member_count=m.count(),
+            member_rc_missing=m.rc_fen.isnull().sum(),
+            member_rc_sum=m.rc_fen.sum(),
+            member_acc_missing=m.rc_since_intro_fen.isnull().sum(),
+            member_acc_sum=m.rc_since_intro_fen.sum(),
+        )
+        base = s.filter(s.kind.isin(self.kinds))
+        joined = base.left_join(agg, base.id == agg.g_sid)
+        # A NULL in any member's figure makes the group's figure unknown, never a smaller sum.
+        return joined.mutate(
+            sid=joined.id,
+            item=ibis.null("string"),
+            member_count=joined.member_count.fill_null(0),
+            member_rc_fen=ibis.ifelse(
+                joined.member_rc_missing > 0, ibis.null("int64"), joined.member_rc_sum
+            ),
+            member_rc_since_intro_fen=ibis.ifelse(
+                joined.member_acc_missing > 0, ibis.null("int64"), joined.member_acc_sum
+            ),
+        ).drop("g_sid", "member_rc_missing", "member_rc_sum", "member_acc_missing",
+               "member_acc_sum")
+
+
+@dataclass(frozen=True)
+class Members:
+    """One row per enterprise an introducer brought in (counted one by one)."""
+
+    kinds: tuple[str, ...]
+    introducer_kinds: tuple[str, ...]
+    label_zh: str
+    label_en: str
+
+    def rows(self, t: Tables, ctx: Ctx) -> Table:
+        s = t["subjects"]
+        m = members(s, self.introducer_kinds, ctx)
+        m = m.select(
+            m_introducer=m.introducer, item=m.id, member_rc_fen=m.rc_fen,
+            member_revenue_fen=m.revenue_fen,
+        )
+        base = s.filter(s.kind.isin(self.kinds))
+        joined = base.left_join(m, base.id == m.m_introducer)
+        return joined.mutate(sid=joined.id).drop("m_introducer")
+
+
+def members(s: Table, introducer_kinds: tuple[str, ...], ctx: Ctx) -> Table:
+    """Enterprises recognised as introduced by the end of the year; 一事一议 ones do not count."""
+    return s.filter(
+        s.introducer_kind.isin(introducer_kinds),
+        s.introduced_on < ctx.end,
+        ~s.one_matter,
+    )
+
+
+Source = Subjects | Items | Group | Members

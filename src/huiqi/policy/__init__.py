@@ -1,0 +1,1 @@
+"""Policies as code: one package per policy document."""
