@@ -39,10 +39,18 @@ class Calculation:
         }
 
 
+# Fields keyed by year: their keys print as ``regional_contribution.2024``, not as list indexes.
+_BY_YEAR = {"regional_contribution", "rd_investment"}
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
+    out, prev = "", None
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) and prev not in _BY_YEAR:
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+        prev = part
     return out or "(case)"
 
 
