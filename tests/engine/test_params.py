@@ -81,13 +81,13 @@ def test_an_override_applies_to_a_copy_and_is_marked_as_a_reform(tmp_path: Path)
 
 def test_an_override_of_an_unknown_parameter_names_it(tmp_path: Path) -> None:
     ps = ParamSet.load(_write(tmp_path, GOOD), ["a.rate", "b.amount"])
-    with pytest.raises(ParamError, match="unknown parameter 'a.rat'"):
+    with pytest.raises(ParamError, match=r"unknown parameter 'a\.rat'"):
         ps.resolve(2025, {"a.rat": "0.5"})
 
 
 def test_an_override_of_the_wrong_type_names_the_parameter(tmp_path: Path) -> None:
     ps = ParamSet.load(_write(tmp_path, GOOD), ["a.rate", "b.amount"])
-    with pytest.raises(ParamError, match="parameter b.amount: expected a yuan"):
+    with pytest.raises(ParamError, match=r"parameter b\.amount: expected a yuan"):
         ps.resolve(2025, {"b.amount": "lots"})
 
 

@@ -12,7 +12,7 @@ import ibis
 from ibis.expr.types import IntegerValue, Value
 
 
-@ibis.udf.scalar.builtin(name="divide")
+@ibis.udf.scalar.builtin(name="divide")  # type: ignore[untyped-decorator]
 def _duckdb_idiv(a: int, b: int) -> int:  # type: ignore[empty-body]
     """DuckDB's integer division of BIGINTs (truncating)."""
 
@@ -26,7 +26,7 @@ class Backend:
 
     def idiv(self, n: Value, d: int) -> IntegerValue:
         if self.name == "duckdb":
-            return _duckdb_idiv(n.cast("int64"), ibis.literal(d, type="int64"))  # type: ignore[arg-type,no-any-return]
+            return _duckdb_idiv(n.cast("int64"), ibis.literal(d, type="int64"))
         raise NotImplementedError(self.name)
 
     def div_half_up(self, n: Value, d: int) -> IntegerValue:

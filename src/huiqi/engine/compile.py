@@ -178,8 +178,8 @@ def measure_relation(m: Measure, t: Tables, ctx: Ctx, clause: str, detail: bool)
         named[f"f{i}"] = f.value(r, ctx) if f.value else r[f.column]
     named["basis"] = m.basis(r, ctx) if m.basis is not None else ibis.null("int64")
     needed = dict.fromkeys([f for ch in checks for f in ch.cond.facts] + list(m.basis_facts))
-    for f in needed:
-        named[f"n_{f}"] = r[f].isnull()
+    for col in needed:
+        named[f"n_{col}"] = r[col].isnull()
     r = r.select("sid", "item", **named)
     conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
     any_false = ibis.or_(*(~ch.value.fill_null(True) for ch in conds))

@@ -50,7 +50,7 @@ def derive_sql(dialect: str) -> str:
     """SQL deriving ``subjects`` (with the size class) from ``subjects_input``, run once per
     input so that the measures' query refers to the class instead of repeating its table."""
     s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects_input")
-    return ibis.to_sql(s.mutate(size=size_class(s)), dialect=dialect)
+    return str(ibis.to_sql(s.mutate(size=size_class(s)), dialect=dialect))
 
 
 def compile_policy(

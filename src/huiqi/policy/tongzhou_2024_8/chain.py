@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import ibis
@@ -22,6 +23,7 @@ from ibis.expr.types import BooleanValue, IntegerValue, Table
 from huiqi.engine.context import Ctx
 from huiqi.engine.measure import Condition as C
 from huiqi.engine.measure import Fact, History, Measure
+from huiqi.engine.money import yuan_to_fen
 from huiqi.engine.sources import Group, Items, Members, Subjects
 from huiqi.policy.tongzhou_2024_8.common import (
     ENTERPRISE,
@@ -159,9 +161,9 @@ def _grew(c: Ctx, now: IntegerValue, before: IntegerValue, growth: Fraction) -> 
     return (now > before) & c.at_least(now, 1 + growth, before)
 
 
-def _tier_met(t: Table, c: Ctx, tier: dict[str, object]) -> BooleanValue:
-    growth = Fraction(tier["growth_min"])  # type: ignore[arg-type]
-    rc_min = int(tier["rc_min"] * 100)  # type: ignore[operator]
+def _tier_met(t: Table, c: Ctx, tier: dict[str, Decimal]) -> BooleanValue:
+    growth = Fraction(tier["growth_min"])
+    rc_min = yuan_to_fen(tier["rc_min"])
     return (
         (t.rc_fen >= rc_min)
         & _grew(c, t.rc_fen, t.rc_prev_fen, growth)
@@ -171,8 +173,8 @@ def _tier_met(t: Table, c: Ctx, tier: dict[str, object]) -> BooleanValue:
 
 def _m05_amount(t: Table, c: Ctx) -> IntegerValue:
     tiers = sorted(c.value("m05.tiers"), key=lambda r: -r["amount"])
-    return ibis.cases(  # type: ignore[no-any-return]
-        *((_tier_met(t, c, r), c.lit(int(r["amount"] * 100))) for r in tiers),
+    return ibis.cases(
+        *((_tier_met(t, c, r), c.lit(yuan_to_fen(r["amount"]))) for r in tiers),
         else_=c.lit(0),
     )
 

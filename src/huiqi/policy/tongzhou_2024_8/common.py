@@ -42,7 +42,7 @@ def by_value(column: str, params: dict[str, str]) -> Callable[[Table, Ctx], Inte
     """A basis that looks up an amount parameter by the item's value (per title or level)."""
 
     def amount(t: Table, c: Ctx) -> IntegerValue:
-        return ibis.cases(  # type: ignore[no-any-return]
+        return ibis.cases(
             *((t[column] == value, c.lit(c.fen(p))) for value, p in params.items()),
             else_=ibis.null("int64"),
         )

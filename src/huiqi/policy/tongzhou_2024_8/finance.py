@@ -28,7 +28,7 @@ def days_outstanding(t: Table, c: Ctx) -> IntegerValue:
     """Days of the year the loan was outstanding, 算头不算尾 (drawdown day in, repayment out)."""
     start = ibis.greatest(t.item_drawn_on, ibis.literal(c.start))
     end = ibis.least(t.item_repaid_on.coalesce(ibis.literal(c.end)), ibis.literal(c.end))
-    return ibis.greatest(end.delta(start, unit="day"), 0)  # type: ignore[no-any-return]
+    return ibis.greatest(end.delta(start, unit="day"), 0)
 
 
 def _prorated(t: Table, c: Ctx, rate: str) -> IntegerValue:
