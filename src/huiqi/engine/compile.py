@@ -17,7 +17,7 @@ from ibis.expr.types import BooleanValue, Table, Value
 
 from huiqi.engine.context import Ctx
 from huiqi.engine.measure import Condition, History, Measure
-from huiqi.engine.sources import Group, Items, Members, Tables
+from huiqi.engine.sources import Group, Items, Members, Subjects, Tables
 
 SEP = "\x1f"  # between detail values
 NULL = "\x00"  # a NULL value in detail
@@ -122,9 +122,15 @@ def _checks(m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str) -> tuple[Tab
     later: list[tuple[Condition, BooleanValue]] = []
     if m.event is not None:
         ev = r[m.event]
-        later.append((X2, (ev >= ctx.effective).fill_null(False)))
+        timing = [(X2, ev >= ctx.effective)]
         if m.event_in_year:
-            later.append((IN_YEAR, ((ev >= ctx.start) & (ev < ctx.end)).fill_null(False)))
+            timing.append((IN_YEAR, (ev >= ctx.start) & (ev < ctx.end)))
+        if isinstance(src, Subjects):
+            # No event at all is one reason ("not listed"), not a date failing every test.
+            zh, en = m.event_label
+            pre.append((_const("event_occurred", clause, zh, en), ev.notnull()))
+            timing = [(c, ibis.ifelse(ev.notnull(), v, ibis.null("boolean"))) for c, v in timing]
+        later += timing
     later += [(c, _history_value(col, r, ctx, m.id)) for c, col in hist]
     later += [(c, c.test(r, ctx)) for c in m.conditions]
     gate = _gate(m, r)

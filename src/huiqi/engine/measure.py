@@ -70,6 +70,7 @@ class Measure:
     history: History | None = None
     event: str | None = None  # column holding the date of the supported event
     event_in_year: bool = True  # the event must fall in the year asked about
+    event_label: tuple[str, str] = ("事项已发生", "the event has happened")
     one_matter_one_support: bool = False  # X5 applies: the item may not be supported twice
     formula_zh: str = ""
     formula_en: str = ""

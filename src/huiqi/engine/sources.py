@@ -112,8 +112,8 @@ class Members:
         s = t["subjects"]
         m = members(s, self.introducer_kinds, ctx)
         m = m.select(
-            m_introducer=m.introducer, item=m.id, member_rc_fen=m.rc_fen,
-            member_revenue_fen=m.revenue_fen,
+            m_introducer=m.introducer, item=m.id, item_rc_fen=m.rc_fen,
+            item_revenue_fen=m.revenue_fen,
         )
         base = s.filter(s.kind.isin(self.kinds))
         joined = base.left_join(m, base.id == m.m_introducer)

@@ -55,7 +55,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 # Where each column comes from in a case file, so "missing" can ask for exactly that field.
 # {y}, {y1}, {y2}: the year and the two before it; {item}: the project or loan id.
 FACT_PATHS: dict[str, str] = {
-    "size_class": "size.class (or size.industry, employees, revenue, assets)",
+    "size": "size.class (or size.industry, employees, revenue, assets)",
     "rc_fen": "regional_contribution.{y}",
     "rc_prev_fen": "regional_contribution.{y1}",
     "rc_prev2_fen": "regional_contribution.{y2}",
@@ -67,12 +67,19 @@ FACT_PATHS: dict[str, str] = {
     "fm_investment_fen": "fund_manager.investment_scale",
     "fm_exit_prev_fen": "fund_manager.exit_return_prev_year",
     "talent_tier": "talent.tier",
-    "investment_fen": "projects[{item}].investment",
-    "interest_paid_fen": "loans[{item}].interest_paid",
-    "guarantee_fee_paid_fen": "loans[{item}].guarantee_fee_paid",
-    "loss_fen": "loans[{item}].principal_loss",
-    "loss_on": "loans[{item}].loss_on",
+    "inst_field": "institution.field",
+    "inst_renowned": "institution.renowned",
+    "inst_settled_on": "institution.settled_on",
+    "item_investment_fen": "projects[{item}].investment",
+    "item_mode": "projects[{item}].mode",
+    "item_interest_paid_fen": "loans[{item}].interest_paid",
+    "item_guarantee_fee_paid_fen": "loans[{item}].guarantee_fee_paid",
+    "item_loss_fen": "loans[{item}].principal_loss",
+    "item_loss_on": "loans[{item}].loss_on",
+    "item_borrower_size": "loans[{item}].borrower_size_class (or the borrower's size)",
     "member_rc_fen": "regional_contribution.{y} of every introduced enterprise",
+    "item_rc_fen": "regional_contribution.{y} of the introduced enterprise {item}",
+    "item_revenue_fen": "size.revenue of the introduced enterprise {item}",
     "member_rc_since_intro_fen": "regional_contribution since introduction of every member",
 }
 

@@ -46,6 +46,7 @@ M01_NEW = Measure(
           lambda t, c: (t.chain_leader == "new").fill_null(False)),
     ),
     event="chain_leader_since",
+    event_label=("经认定为产业链头部企业", "recognised as an industrial-chain head enterprise"),
     basis=lambda t, c: c.apply(t.rc_fen, "m01.rate"),
     basis_facts=("rc_fen",),
     params=("m01.rate",),
@@ -231,19 +232,19 @@ M06_PLATFORM = Measure(
           lambda t, c: t.platform_signed),
         C("operating_scale", "（六）", "引入企业达到一定经营规模（营业收入）",
           "the introduced enterprise reaches the operating scale (revenue)",
-          lambda t, c: t.member_revenue_fen >= c.fen("m06.platform.min_revenue"),
-          facts=("member_revenue_fen",)),
+          lambda t, c: t.item_revenue_fen >= c.fen("m06.platform.min_revenue"),
+          facts=("item_revenue_fen",)),
     ),
     history=History.ONCE_PER_ITEM,
-    basis=lambda t, c: c.apply(t.member_rc_fen, "m06.platform.rate"),
-    basis_facts=("member_rc_fen",),
+    basis=lambda t, c: c.apply(t.item_rc_fen, "m06.platform.rate"),
+    basis_facts=("item_rc_fen",),
     params=("m06.platform.rate", "m06.platform.min_revenue"),
     facts=(
-        Fact("member_revenue_fen", "引入企业营业收入", "revenue of the introduced enterprise"),
-        Fact("member_rc_fen", "引入企业年度区域贡献", "annual RC of the introduced enterprise"),
+        Fact("item_revenue_fen", "引入企业营业收入", "revenue of the introduced enterprise"),
+        Fact("item_rc_fen", "引入企业年度区域贡献", "annual RC of the introduced enterprise"),
     ),
-    formula_zh="{m06.platform.rate} × 引入企业年度区域贡献 {member_rc_fen}（一次性）",
-    formula_en="{m06.platform.rate} × annual RC of the introduced enterprise {member_rc_fen} "
+    formula_zh="{m06.platform.rate} × 引入企业年度区域贡献 {item_rc_fen}（一次性）",
+    formula_en="{m06.platform.rate} × annual RC of the introduced enterprise {item_rc_fen} "
     "(one-time)",
 )
 

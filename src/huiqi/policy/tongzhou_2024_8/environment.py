@@ -31,12 +31,15 @@ M13 = Measure(
     conditions=(
         C("field", "（十三）", "属法律服务、会计审计、人力资源服务或科技服务机构",
           "is a legal, accounting/audit, human-resources or technology service institution",
-          lambda t, c: t.inst_field.isin(["legal", "accounting", "human_resources", "technology"])
-          .fill_null(False)),
+          lambda t, c: t.inst_field.isin(["legal", "accounting", "human_resources", "technology"]),
+          facts=("inst_field",)),
         C("renowned", "（十三）", "属国际国内知名机构", "is internationally or nationally renowned",
-          lambda t, c: t.inst_renowned.fill_null(False)),
+          lambda t, c: t.inst_renowned, facts=("inst_renowned",)),
+        C("settled", "（十三）", "于本年度内、本措施施行后落户",
+          "settled in the district in the year, after the measures took effect",
+          lambda t, c: (t.inst_settled_on >= c.effective) & (t.inst_settled_on >= c.start)
+          & (t.inst_settled_on < c.end), facts=("inst_settled_on",)),
     ),
-    event="inst_settled_on",
     history=History.ONCE_PER_SUBJECT,
     basis=fixed("m13.amount"),
     cap="m13.cap",

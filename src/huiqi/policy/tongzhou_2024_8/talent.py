@@ -54,11 +54,12 @@ M21_HOUSING = Measure(
     source=Subjects(PERSON),
     conditions=(
         SELECTED,
-        C("home_purchased", "（二十一）", "在城市副中心购房", "bought a home in the sub-centre",
+        C("home_purchased", "（二十一）", "于年度结束前购房", "bought by the end of the year",
           by_year_end("home_purchased_on")),
     ),
     event="home_purchased_on",
     event_in_year=False,
+    event_label=("在城市副中心购房", "bought a home in the sub-centre"),
     history=History.ONCE_PER_SUBJECT,
     basis=fixed("m21.housing.amount"),
     cap="m21.housing.cap",
