@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from huiqi.engine.evaluate import derive_sql
+from huiqi.engine.evaluate import derive_sql, derived_inputs
 from huiqi.facts.tables import SCHEMAS
 
 WAN = 1_000_000  # fen per 万元
@@ -17,6 +17,7 @@ def _classify(**facts: object) -> str | None:
                                  schema=SCHEMAS["subjects"])
     con = duckdb.connect()
     con.register("subjects_input", table)
+    con.register("sme_thresholds", derived_inputs()["sme_thresholds"])
     return con.execute(f"SELECT size FROM ({derive_sql('duckdb')})").fetchone()[0]  # type: ignore[index]
 
 
@@ -57,3 +58,15 @@ def test_finance_is_not_classified_by_this_table() -> None:
 
 def test_a_class_recorded_by_the_office_wins() -> None:
     assert _classify(size_class="large", industry="3911", employees=5, revenue_fen=1) == "large"
+
+
+def test_the_lookup_has_one_row_per_division() -> None:
+    rows = {r["division"]: r for r in derived_inputs()["sme_thresholds"].to_pylist()}
+    assert len(rows) == derived_inputs()["sme_thresholds"].num_rows
+    assert rows["66"]["industry_group"] is None and rows["66"]["section"] == "J"
+    assert rows["65"]["industry_group"] == "software" and rows["65"]["section"] == "I"
+    assert rows["701"]["industry_group"] == "real_estate_development"
+
+
+def test_a_split_division_falls_back_to_other_services() -> None:
+    assert _classify(industry="7090", employees=100) == "medium"  # K709: 其他未列明, X ≥ 100

@@ -1,7 +1,8 @@
 """Backends: where compiled measures run, and the few operations that differ between them.
 
 Exact integer division is the one primitive ibis does not give portably (its floor division
-goes through a floating-point quotient), so each backend names its own integer division.
+goes through a floating-point quotient), so each backend names its own integer division:
+DuckDB's ``divide`` and Spark SQL's ``div``, both truncating BIGINT division.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ def _duckdb_idiv(a: int, b: int) -> int:  # type: ignore[empty-body]
     """DuckDB's integer division of BIGINTs (truncating)."""
 
 
+@ibis.udf.scalar.builtin(name="div")  # type: ignore[untyped-decorator]
+def _spark_idiv(a: int, b: int) -> int:  # type: ignore[empty-body]
+    """Spark SQL's integral division of BIGINTs (truncating; ``div(a, b)``, i.e. ``a div b``)."""
+
+
 @dataclass(frozen=True)
 class Backend:
     """A named SQL dialect with its exact integer division."""
@@ -27,6 +33,8 @@ class Backend:
     def idiv(self, n: Value, d: int) -> IntegerValue:
         if self.name == "duckdb":
             return _duckdb_idiv(n.cast("int64"), ibis.literal(d, type="int64"))
+        if self.name == "pyspark":
+            return _spark_idiv(n.cast("int64"), ibis.literal(d, type="int64"))
         raise NotImplementedError(self.name)
 
     def div_half_up(self, n: Value, d: int) -> IntegerValue:
@@ -35,3 +43,4 @@ class Backend:
 
 
 DUCKDB = Backend("duckdb", "duckdb")
+SPARK = Backend("pyspark", "pyspark")

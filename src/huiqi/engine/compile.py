@@ -25,7 +25,7 @@ NULL = "\x00"  # a NULL value in detail
 X1_CLAUSE = "附则"
 RESULT_COLUMNS = (
     "beneficiary", "measure", "item", "status", "ceiling_fen", "failed", "missing",
-    "placeholder",
+    "placeholder", "at_cap",
 )
 
 
@@ -111,15 +111,20 @@ def _history_value(col: str, r: Table, ctx: Ctx, measure_id: str) -> BooleanValu
     return r.h1_first.isnull() | (ctx.year - r.h1_first < years)
 
 
-def _checks(m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str) -> tuple[Table, list[Check]]:
+def _checks(
+    m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str, candidates: bool = False
+) -> tuple[Table, list[Check]]:
+    """Every condition of a measure as a column: the engine's, the history's, the clause's.
+
+    With ``candidates`` rows that already fail a condition are dropped before the history is
+    joined, which is what makes a batch over millions of rows cheap."""
     pre: list[tuple[Condition, BooleanValue]] = [(X1, ~r.one_matter)]
     src = m.source
     if isinstance(src, Items | Members):
         pre.append((_const("has_item", clause, src.label_zh, src.label_en), r.item.notnull()))
     if isinstance(src, Group):
         pre.append((GROUP, r.member_count > 0))
-    r, hist = _history_checks(m, r, t, ctx, clause)
-    later: list[tuple[Condition, BooleanValue]] = []
+    timing: list[tuple[Condition, BooleanValue]] = []
     if m.event is not None:
         ev = r[m.event]
         timing = [(X2, ev >= ctx.effective)]
@@ -130,8 +135,11 @@ def _checks(m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str) -> tuple[Tab
             zh, en = m.event_label
             pre.append((_const("event_occurred", clause, zh, en), ev.notnull()))
             timing = [(c, ibis.ifelse(ev.notnull(), v, ibis.null("boolean"))) for c, v in timing]
-        later += timing
-    later += [(c, _history_value(col, r, ctx, m.id)) for c, col in hist]
+    own = [(c, c.test(r, ctx)) for c in m.conditions]
+    if candidates:
+        r = r.filter(*(v.fill_null(True) for _, v in pre + timing + own))
+    r, hist = _history_checks(m, r, t, ctx, clause)
+    later = timing + [(c, _history_value(col, r, ctx, m.id)) for c, col in hist]
     later += [(c, c.test(r, ctx)) for c in m.conditions]
     gate = _gate(m, r)
     if gate is not None:
@@ -173,10 +181,15 @@ def _text(v: Value) -> Value:
     return v.cast("string").fill_null(NULL)
 
 
-def measure_relation(m: Measure, t: Tables, ctx: Ctx, clause: str, detail: bool) -> Table:
-    """One measure's result rows over the given fact tables."""
-    r = m.source.rows(t, ctx)
-    r, checks = _checks(m, r, t, ctx, clause)
+def measure_relation(
+    m: Measure, t: Tables, ctx: Ctx, clause: str, detail: bool, drop_ineligible: bool = False
+) -> Table:
+    """One measure's result rows over the given fact tables.
+
+    ``drop_ineligible`` leaves out rows with a failed condition before their lists of failed
+    conditions and missing facts are built — what a batch over millions of rows wants."""
+    r = m.source.rows(t, ctx, drop_ineligible)
+    r, checks = _checks(m, r, t, ctx, clause, drop_ineligible)
     # Name every condition, fact and amount as a column first, so that the status, the lists of
     # failed and missing items and the detail refer to them instead of repeating expressions.
     named: dict[str, Value] = {f"c{i}": ch.value for i, ch in enumerate(checks)}
@@ -189,15 +202,21 @@ def measure_relation(m: Measure, t: Tables, ctx: Ctx, clause: str, detail: bool)
     r = r.select("sid", "item", **named)
     conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
     any_false = ibis.or_(*(~ch.value.fill_null(True) for ch in conds))
+    if drop_ineligible:
+        r = r.filter(ibis.and_(*(ch.value.fill_null(True) for ch in conds)))
+        conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
+        any_false = ibis.literal(False)
     unknown = [_unknown(ch.value) for ch in conds] + [r[f"n_{f}"] for f in m.basis_facts]
     status = ibis.cases(
         (any_false, "ineligible"), (ibis.or_(*unknown), "incomplete"), else_="eligible"
     )
     ceiling: Value = ibis.null("int64")
+    at_cap: Value = ibis.literal(False)
     if m.basis is not None:
         capped = ibis.greatest(r.basis, 0)
         if m.cap is not None:
             capped = ibis.least(capped, ctx.fen(m.cap))
+            at_cap = (status == "eligible") & (r.basis >= ctx.fen(m.cap))
         ceiling = ibis.ifelse(status == "eligible", capped, ibis.null("int64"))
     failed = ibis.literal(",").join(
         [ibis.ifelse(~ch.value.fill_null(True), ch.cond.name, ibis.null("string"))
@@ -214,6 +233,7 @@ def measure_relation(m: Measure, t: Tables, ctx: Ctx, clause: str, detail: bool)
         "failed": failed,
         "missing": missing,
         "placeholder": ibis.literal(placeholder),
+        "at_cap": at_cap,
     }
     if detail:
         values = [r[f"c{i}"] for i in range(len(conds))]
@@ -224,6 +244,6 @@ def measure_relation(m: Measure, t: Tables, ctx: Ctx, clause: str, detail: bool)
 
 def layout(m: Measure, t: Tables, ctx: Ctx, clause: str) -> list[Condition]:
     """The conditions of a measure in the order its ``detail`` lists them."""
-    r = m.source.rows(t, ctx)
+    r = m.source.rows(t, ctx, False)
     _, checks = _checks(m, r, t, ctx, clause)
     return [ch.cond for ch in checks]

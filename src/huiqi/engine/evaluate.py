@@ -22,7 +22,7 @@ from huiqi.engine.compile import layout, measure_relation
 from huiqi.engine.context import Ctx
 from huiqi.engine.measure import Condition
 from huiqi.engine.policy import Policy
-from huiqi.facts.sme import size_class
+from huiqi.facts import sme
 from huiqi.facts.tables import SCHEMAS
 
 
@@ -42,15 +42,24 @@ def fact_tables() -> dict[str, Table]:
     """The unbound tables measures read; ``subjects`` carries the derived size class."""
     t = {name: ibis.table(ibis.schema(schema), name=name) for name, schema in SCHEMAS.items()}
     subjects = SCHEMAS["subjects"].append(pa.field("size", pa.string()))
+    subjects = subjects.append(pa.field("section", pa.string()))
     t["subjects"] = ibis.table(ibis.schema(subjects), name="subjects")
     return t
 
 
 def derive_sql(dialect: str) -> str:
-    """SQL deriving ``subjects`` (with the size class) from ``subjects_input``, run once per
-    input so that the measures' query refers to the class instead of repeating its table."""
+    """SQL deriving ``subjects`` (with the size class) from ``subjects_input`` and the
+    ``sme_thresholds`` lookup, run once per input so that measures read the class."""
     s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects_input")
-    return str(ibis.to_sql(s.mutate(size=size_class(s)), dialect=dialect))
+    th = ibis.table(ibis.schema(sme.SCHEMA), name="sme_thresholds")
+    j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
+    derived = j.select(*s.columns, size=sme.size_class(j), section=j.section)
+    return str(ibis.to_sql(derived, dialect=dialect))
+
+
+def derived_inputs() -> dict[str, pa.Table]:
+    """Reference tables every run registers besides the facts."""
+    return {"sme_thresholds": sme.thresholds()}
 
 
 def compile_policy(
@@ -61,13 +70,15 @@ def compile_policy(
     backend: Backend = DUCKDB,
     measures: Sequence[str] | None = None,
     detail: bool = True,
+    drop_ineligible: bool = False,
 ) -> Compiled:
     """Compile (or fetch from cache) the union of every measure's result rows."""
     ids = tuple(measures) if measures else tuple(policy.measures)
     unknown = [m for m in ids if m not in policy.measures]
     if unknown:
         raise ValueError(f"unknown measure ids {unknown}; see `huiqi measures`")
-    key = (year, yaml.safe_dump(dict(overrides or {}), sort_keys=True), backend.name, ids, detail)
+    key = (year, yaml.safe_dump(dict(overrides or {}), sort_keys=True), backend.name, ids, detail,
+           drop_ineligible)
     if key in policy.cache:
         cached: Compiled = policy.cache[key]
         return cached
@@ -77,7 +88,7 @@ def compile_policy(
     layouts = {}
     for mid in ids:
         m, clause = policy.measures[mid], policy.texts[mid].clause
-        rels.append(measure_relation(m, t, ctx, clause, detail))
+        rels.append(measure_relation(m, t, ctx, clause, detail, drop_ineligible))
         layouts[mid] = layout(m, t, ctx, clause)
     expr = ibis.union(*rels, distinct=False) if len(rels) > 1 else rels[0]
     compiled = Compiled(policy, ctx, ids, expr, ibis.to_sql(expr, dialect=backend.dialect), layouts)
@@ -94,7 +105,7 @@ class CaseRunner:
 
     def run(self, compiled: Compiled, tables: Mapping[str, pa.Table]) -> list[dict[str, Any]]:
         """Result rows as dictionaries, ordered by beneficiary and measure order."""
-        for name, table in tables.items():
+        for name, table in (tables | derived_inputs()).items():
             self.con.register("subjects_input" if name == "subjects" else name, table)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE subjects AS {self.derive}")
         cur = self.con.execute(compiled.sql)

@@ -40,7 +40,7 @@ def format_yuan(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-def format_wan(amount: Decimal) -> str:
-    """Yuan to 万元 with up to six places, trailing zeros dropped: ``600`` for 6,000,000."""
-    wan = (amount / 10000).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
-    return f"{wan:,f}"
+def format_wan(amount: Decimal, places: int = 6) -> str:
+    """Yuan to 万元, trailing zeros dropped: ``600`` for 6,000,000; ``places`` for totals."""
+    wan = (amount / 10000).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{wan.normalize():,f}" if places == 6 else f"{wan:,.{places}f}"

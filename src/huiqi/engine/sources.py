@@ -3,7 +3,8 @@
 Every source yields a table with ``sid`` (the beneficiary), ``item`` (a title, project, loan or
 member; NULL for per-beneficiary measures), the beneficiary's facts and, for items, the item's
 facts prefixed ``item_``. A beneficiary with no item still yields one row, so that "why not"
-("no renovation project") is answered too.
+("no renovation project") is answered too — unless only ``candidates`` are asked for (a batch
+that leaves out the ineligible), when beneficiaries without items are not joined at all.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Subjects:
 
     kinds: tuple[str, ...]
 
-    def rows(self, t: Tables, ctx: Ctx) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         return s.filter(s.kind.isin(self.kinds)).mutate(
             sid=s.id, item=ibis.null("string")
@@ -44,7 +45,7 @@ class Items:
     label_zh: str
     label_en: str
 
-    def rows(self, t: Tables, ctx: Ctx) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         base = s.filter(s.kind.isin(self.kinds))
         items = t[self.table]
@@ -61,7 +62,8 @@ class Items:
             items = items.mutate(first_of_kind=items.date == first)
         items = items.mutate(item=self.key(items))
         items = items.rename({f"item_{c}": c for c in items.columns if c != "item"})
-        joined = base.left_join(items, base.id == items[f"item_{self.subject}"])
+        join = base.inner_join if candidates else base.left_join
+        joined = join(items, base.id == items[f"item_{self.subject}"])
         return joined.mutate(sid=joined.id)
 
 
@@ -72,7 +74,7 @@ class Group:
     kinds: tuple[str, ...]
     introducer_kinds: tuple[str, ...]  # kinds of introduction counted
 
-    def rows(self, t: Tables, ctx: Ctx) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         m = members(s, self.introducer_kinds, ctx)
         agg = m.group_by(g_sid=m.introducer).aggregate(
@@ -83,7 +85,8 @@ class Group:
             member_acc_sum=m.rc_since_intro_fen.sum(),
         )
         base = s.filter(s.kind.isin(self.kinds))
-        joined = base.left_join(agg, base.id == agg.g_sid)
+        join = base.inner_join if candidates else base.left_join
+        joined = join(agg, base.id == agg.g_sid)
         # A NULL in any member's figure makes the group's figure unknown, never a smaller sum.
         return joined.mutate(
             sid=joined.id,
@@ -108,7 +111,7 @@ class Members:
     label_zh: str
     label_en: str
 
-    def rows(self, t: Tables, ctx: Ctx) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         m = members(s, self.introducer_kinds, ctx)
         m = m.select(
@@ -116,7 +119,8 @@ class Members:
             item_revenue_fen=m.revenue_fen,
         )
         base = s.filter(s.kind.isin(self.kinds))
-        joined = base.left_join(m, base.id == m.m_introducer)
+        join = base.inner_join if candidates else base.left_join
+        joined = join(m, base.id == m.m_introducer)
         return joined.mutate(sid=joined.id).drop("m_introducer")
 
 

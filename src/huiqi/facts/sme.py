@@ -1,8 +1,10 @@
 """中小微企业划型: size class from industry and figures, as one column expression.
 
-The table is dated data (``sme_2011.yaml``); the expression runs on any backend, so the
-calculator and a batch over millions of enterprises classify identically. A class recorded by
-the office wins over the derived one; a missing figure leaves the class unknown, never "micro".
+The classification table is dated data (``sme_2011.yaml``), turned into a lookup table keyed by
+the GB/T 4754 division (two digits, or three where the table splits a division); the engine joins
+it like any other input, so the calculator and a batch over millions of enterprises classify
+identically on every backend. A class recorded by the office wins over the derived one; a
+missing figure leaves the class unknown, never "micro".
 """
 
 from __future__ import annotations
@@ -12,61 +14,86 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import pyarrow as pa
 import yaml
-from ibis.expr.types import StringValue, Table
+from ibis.expr.types import BooleanValue, StringValue, Table
 
-CLASSES = ("large", "medium", "small")
-_COLUMNS = {"employees": "employees", "revenue": "revenue_fen", "assets": "assets_fen"}
+LEVELS = ("large", "medium", "small")
+INDICATORS = {"employees": "employees", "revenue": "revenue_fen", "assets": "assets_fen"}
 _FEN_PER_WAN = 1_000_000  # 万元 → fen
+_SPLIT = ("701", "702")  # divisions the table splits by their three-digit group
+
+
+def _column(level: str, indicator: str) -> str:
+    return f"{indicator}_{level}"
+
+
+SCHEMA = pa.schema(
+    [("division", pa.string()), ("section", pa.string()), ("industry_group", pa.string())]
+    + [(_column(lv, i), pa.int64()) for lv in LEVELS for i in INDICATORS]
+)
 
 
 @cache
-def table() -> dict[str, Any]:
+def data() -> dict[str, Any]:
     """The classification table as loaded from its YAML file."""
     path = Path(__file__).with_name("sme_2011.yaml")
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
 
 
-def _threshold(s: Table, indicator: str, bound: int) -> ibis.BooleanValue:
-    col = s[_COLUMNS[indicator]]
-    return col >= (bound * _FEN_PER_WAN if indicator != "employees" else bound)
+@cache
+def thresholds() -> pa.Table:
+    """One row per division (and split group): the lower bounds of each class in fen/persons."""
+    d = data()
+    not_covered = set(d["not_covered"]["prefixes"])
+    fallback = next(g for g in d["groups"] if g["prefixes"] == [""])
+    by_prefix = {p: g for g in d["groups"] for p in g["prefixes"] if p}
+    keys = [f"{i:02d}" for i in range(1, 100)] + list(_SPLIT)
+    rows = []
+    for key in keys:
+        row: dict[str, Any] = {"division": key, "section": _section(key)}
+        if key not in not_covered:
+            group = by_prefix.get(key, fallback)
+            row["industry_group"] = group["name"]
+            for level in LEVELS:
+                for ind, col in INDICATORS.items():
+                    bound = group[level].get(ind)
+                    scale = 1 if col == "employees" else _FEN_PER_WAN
+                    row[_column(level, ind)] = None if bound is None else bound * scale
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
 
 
-def _group_class(s: Table, group: dict[str, Any]) -> StringValue:
-    indicators = list(group["large"])
-    unknown = ibis.or_(*(s[_COLUMNS[i]].isnull() for i in indicators))
-    klass = ibis.cases(
-        *(
-            (ibis.and_(*(_threshold(s, i, b) for i, b in group[c].items())), c)
-            for c in CLASSES
-        ),
-        else_="micro",
-    )
-    return ibis.ifelse(unknown, ibis.null("string"), klass)
+# GB/T 4754-2017 sections (门类) by their first division
+_SECTIONS = [(1, "A"), (6, "B"), (13, "C"), (44, "D"), (47, "E"), (51, "F"), (53, "G"), (61, "H"),
+             (63, "I"), (66, "J"), (70, "K"), (71, "L"), (73, "M"), (76, "N"), (80, "O"), (83, "P"),
+             (84, "Q"), (86, "R"), (91, "S"), (97, "T")]
 
 
-def derived_size_class(s: Table) -> StringValue:
-    """The size class each ``subjects`` row falls in by the table, or NULL if unknowable."""
-    data = table()
-    code = s.industry
-    groups = sorted(data["groups"], key=lambda g: -max(len(p) for p in g["prefixes"]))
-    fallback = next(g for g in groups if g["prefixes"] == [""])
-
-    def matches(prefixes: list[str]) -> ibis.BooleanValue:
-        by_len: dict[int, list[str]] = {}
-        for p in prefixes:
-            by_len.setdefault(len(p), []).append(p)
-        return ibis.or_(*(code.substr(0, n).isin(ps) for n, ps in by_len.items()))
-
-    covered = ~matches(data["not_covered"]["prefixes"])
-    cls = ibis.cases(
-        *((matches(g["prefixes"]), _group_class(s, g)) for g in groups if g is not fallback),
-        else_=_group_class(s, fallback),
-    )
-    return ibis.ifelse(code.notnull() & covered, cls, ibis.null("string"))
+def _section(division: str) -> str:
+    first = int(division[:2])
+    return [letter for start, letter in _SECTIONS if start <= first][-1]
 
 
-def size_class(s: Table) -> StringValue:
-    """Recorded class if any, else the derived one."""
-    return s.size_class.coalesce(derived_size_class(s))
+def division(industry: StringValue) -> StringValue:
+    """The lookup key of an industry code: its division, or three digits where split."""
+    three = industry.substr(0, 3)
+    return ibis.ifelse(three.isin(list(_SPLIT)), three, industry.substr(0, 2))
+
+
+def _meets(t: Table, level: str) -> BooleanValue:
+    return ibis.and_(*(
+        t[_column(level, ind)].isnull() | (t[col] >= t[_column(level, ind)])
+        for ind, col in INDICATORS.items()
+    ))
+
+
+def size_class(t: Table) -> StringValue:
+    """Size class of rows that carry the facts and their division's thresholds (joined)."""
+    unknown = ibis.or_(*(
+        t[_column("large", ind)].notnull() & t[col].isnull() for ind, col in INDICATORS.items()
+    ))
+    derived = ibis.cases(*((_meets(t, lv), lv) for lv in LEVELS), else_="micro")
+    derived = ibis.ifelse(t.industry_group.isnull() | unknown, ibis.null("string"), derived)
+    return t.size_class.coalesce(derived)

@@ -104,8 +104,9 @@ def _loss_in_year(t: Table, c: Ctx) -> BooleanValue:
 def loss(clause: str) -> tuple[C, C]:
     """A principal loss, recognised in the year and after the measures took effect."""
     return (
+        # a loan listed without a loss has lost nothing
         C("loss", clause, "发生本金损失", "principal was lost",
-          lambda t, c: t.item_loss_fen > 0, facts=("item_loss_fen",)),
+          lambda t, c: (t.item_loss_fen > 0).fill_null(False)),
         C("loss_in_year", clause, "损失于本年度内、本措施施行后确认",
           "the loss was recognised in the year, after the measures took effect",
           _loss_in_year, facts=("item_loss_on",)),

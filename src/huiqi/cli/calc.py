@@ -1,31 +1,21 @@
-"""Command line: ``huiqi measures | params | schema | calc``."""
+"""Commands about the policy and one case: ``measures``, ``params``, ``schema``, ``calc``."""
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from huiqi.calculator import Calculation, InputError, calculate, load_case
+from huiqi.cli.common import app, fail, out, print_json
 from huiqi.engine.explain import Result, param_value
 from huiqi.engine.money import format_wan, format_yuan
 from huiqi.engine.params import ParamError, load_reform, parse_assignments
 from huiqi.facts.case import Case
 from huiqi.policy.tongzhou_2024_8 import policy
-
-app = typer.Typer(
-    help="惠企 huiqi — 通政发〔2024〕8号 as code: measures, parameters and an explained calculator.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-out = Console()
-err = Console(stderr=True)
 
 STATUS = {
     "eligible": ("[green]符合[/] eligible", "[green]eligible[/]"),
@@ -34,22 +24,13 @@ STATUS = {
 }
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]错误 error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
 @app.command()
 def measures(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """List the measures with their clause, kind and text. 列出全部措施。"""
     p = policy()
     items = [t.model_dump(mode="json") for t in p.texts.values()]
     if as_json:
-        _print_json(items)
+        print_json(items)
         return
     table = Table(title=f"{p.document['id']} {p.document['title_zh']}")
     for col in ("id", "条款 clause", "类别 kind", "名称 title"):
@@ -69,11 +50,11 @@ def params(
     try:
         day = date.fromisoformat(on) if on else date.today()
     except ValueError:
-        _fail(f"--date: expected YYYY-MM-DD, got {on!r}")
+        fail(f"--date: expected YYYY-MM-DD, got {on!r}")
     try:
         resolved = p.params.at(day)
     except ParamError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     rows = []
     for name, r in resolved.items():
         decl = p.params.decls[name]
@@ -84,7 +65,7 @@ def params(
             "description_en": decl.description_en,
         })
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table(title=f"参数 parameters — {day}")
     for col in ("name", "value", "kind", "since", "reference", "description"):
@@ -99,7 +80,7 @@ def params(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a case file. 打印案例文件的 JSON Schema。"""
-    _print_json(Case.model_json_schema(by_alias=True))
+    print_json(Case.model_json_schema(by_alias=True))
 
 
 @app.command()
@@ -116,7 +97,7 @@ def calc(
 ) -> None:
     """Every measure for every beneficiary of a case, with the reasons. 计算并说明。"""
     if lang not in {"zh", "en"}:
-        _fail(f"--lang: expected zh or en, got {lang!r}")
+        fail(f"--lang: expected zh or en, got {lang!r}")
     try:
         overrides: dict[str, Any] = load_reform(reform) if reform else {}
         overrides |= parse_assignments(set_ or [])
@@ -124,9 +105,9 @@ def calc(
         ids = [m.strip() for m in measures_.split(",") if m.strip()] if measures_ else None
         result = calculate(policy(), case, year, overrides, ids)
     except (InputError, ParamError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _print_json(result.to_json())
+        print_json(result.to_json())
     else:
         _render(result, lang)
 
@@ -170,7 +151,3 @@ def _render_detail(r: Result, zh: bool) -> None:
                   f"{p.reference}){flag}{reform}", highlight=False)
     if r.missing:
         out.print(("  尚缺：" if zh else "  missing: ") + ", ".join(r.missing), highlight=False)
-
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,1 @@
+"""Whole populations: synthetic data, matching, what-if simulation, backends."""

@@ -1,0 +1,86 @@
+"""A population opened in embedded DuckDB: Parquet views, the derived subjects, out-of-core.
+
+The subjects (with their size class) are derived once into a temporary table; every measure then
+scans it. ``memory_limit`` caps DuckDB's memory and lets large joins and sorts spill to disk.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from huiqi.batch.population import Population
+from huiqi.engine.backend import DUCKDB
+from huiqi.engine.evaluate import Compiled, derive_sql, derived_inputs
+
+class DuckPopulation:
+    """Runs compiled measures over a population on disk."""
+
+    backend = DUCKDB
+
+    def __init__(self, population: Population, memory_limit: str | None = None,
+                 threads: int | None = None) -> None:
+        self.population = population
+        config: dict[str, Any] = {"preserve_insertion_order": False}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        self.spill = tempfile.TemporaryDirectory(prefix="huiqi-spill-")
+        config["temp_directory"] = self.spill.name
+        self.con = duckdb.connect(config=config)
+        for name in ("titles", "projects", "loans", "history"):
+            self._view(name, name)
+        self._view("subjects_input", "subjects")
+        for name, table in derived_inputs().items():
+            self.con.register(name, table)
+        self.con.execute(f"CREATE TEMP TABLE subjects AS {derive_sql('duckdb')}")
+
+    def _view(self, name: str, table: str) -> None:
+        path = str(self.population.file(table)).replace("'", "''")
+        self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+
+    def sql(self, query: str, progress: Callable[[float], None] | None = None) -> Any:
+        """Run a query, reporting DuckDB's progress (0–100) from a watcher thread."""
+        if progress is None:
+            return self.con.execute(query)
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.2):
+                pct = self.con.query_progress()
+                if pct >= 0:
+                    progress(pct)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            return self.con.execute(query)
+        finally:
+            done.set()
+            watcher.join()
+
+    def write_sql(self, query: str, out: Path,
+                  progress: Callable[[float], None] | None = None) -> float:
+        """Write a query's rows to a Parquet file; returns the seconds taken."""
+        start = time.perf_counter()
+        target = str(out).replace("'", "''")
+        self.sql(f"COPY ({query}) TO '{target}' (FORMAT parquet)", progress)
+        return time.perf_counter() - start
+
+    def count(self, compiled: Compiled) -> dict[str, int]:
+        """Result rows per measure, without writing them."""
+        rows = self.con.execute(
+            f"SELECT measure, count(*) FROM ({compiled.sql}) AS r GROUP BY measure"
+        ).fetchall()
+        return {m: int(n) for m, n in rows}
+
+    def close(self) -> None:
+        self.con.close()
+        self.spill.cleanup()

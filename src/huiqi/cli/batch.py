@@ -1,0 +1,177 @@
+"""Commands over whole populations: ``synth``, ``match``, ``simulate``."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from huiqi.batch.match import MeasureSummary, match, open_runner
+from huiqi.batch.population import Population
+from huiqi.batch.report import TITLES
+from huiqi.batch.simulate import Simulation
+from huiqi.cli.common import app, fail, out
+from huiqi.engine.money import format_wan
+from huiqi.engine.params import ParamError
+from huiqi.policy.tongzhou_2024_8 import policy
+
+Engine = Annotated[str, typer.Option(help="duckdb (embedded, default) or spark")]
+SparkMaster = Annotated[str | None, typer.Option(help="Spark master URL (default: local mode)")]
+MemoryLimit = Annotated[str | None, typer.Option(help="DuckDB memory limit, e.g. 6GB (spills)")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override NAME=VALUE")]
+ReformOpt = Annotated[Path | None, typer.Option(help="YAML file of parameter overrides")]
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write the population to")],
+    enterprises: Annotated[int, typer.Option(min=1, max=10_000_000)] = 50_000,
+    year: Annotated[int, typer.Option(min=2024)] = 2025,
+    seed: Annotated[int, typer.Option()] = 1,
+) -> None:
+    """Generate a deterministic synthetic population (Parquet). 生成模拟企业群体。"""
+    from huiqi.batch.synth import generate
+
+    start = time.perf_counter()
+    with out.status(f"generating {enterprises:,} enterprises …"):
+        tables = generate(enterprises, year, seed)
+        Population.write(out_dir, tables, {"year": year, "seed": seed, "enterprises": enterprises})
+    rows = ", ".join(f"{name} {t.num_rows:,}" for name, t in tables.items())
+    out.print(f"{out_dir}: {rows} ({time.perf_counter() - start:.1f} s)", highlight=False)
+
+
+def _open(population: Path) -> Population:
+    try:
+        return Population.open(population)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+
+
+def _overrides(set_: list[str] | None, reform: Path | None) -> dict[str, object]:
+    from huiqi.engine.params import load_reform, parse_assignments
+
+    try:
+        values: dict[str, object] = load_reform(reform) if reform else {}
+        values |= parse_assignments(set_ or [])
+        return values
+    except ParamError as exc:
+        fail(str(exc))
+
+
+@app.command(name="match")
+def match_cmd(
+    population: Annotated[Path, typer.Argument(help="population folder (huiqi synth)")],
+    year: Annotated[int | None, typer.Option(help="year (default: the population's)")] = None,
+    out_file: Annotated[Path, typer.Option("--out", help="results Parquet file")] = Path(
+        "results.parquet"),
+    measures: Annotated[str | None, typer.Option(help="comma-separated measure ids")] = None,
+    set_: SetOpt = None,
+    reform: ReformOpt = None,
+    include_all: Annotated[bool, typer.Option("--all", help="also write ineligible rows")] = False,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = None,
+    memory_limit: MemoryLimit = None,
+) -> None:
+    """Every measure for every beneficiary of a population. 政策直享：批量匹配。"""
+    pop = _open(population)
+    y = year or pop.year
+    ids = [m.strip() for m in measures.split(",") if m.strip()] if measures else None
+    overrides = _overrides(set_, reform)
+    start = time.perf_counter()
+    try:
+        runner = open_runner(pop, engine, memory_limit=memory_limit, spark_master=spark_master)
+        try:
+            with Progress(TextColumn("matching"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                          TimeElapsedColumn(), console=out, transient=True) as bar:
+                task = bar.add_task("match", total=100)
+                summary = match(policy(), runner, y, out_file, overrides=overrides, measures=ids,
+                                include_all=include_all,
+                                progress=lambda pct: bar.update(task, completed=pct))
+        finally:
+            runner.close()
+    except (ParamError, ValueError) as exc:
+        fail(str(exc))
+    _print_summary(summary, y, out_file, time.perf_counter() - start)
+
+
+def _print_summary(summary: list[MeasureSummary], year: int, out_file: Path, seconds: float) -> None:
+    p = policy()
+    table = Table(title=f"{year} 匹配结果 matching — {out_file} ({seconds:.1f} s)")
+    for col in ("措施 measure", "符合 eligible", "待补充 incomplete", "上限合计 Σ ceilings 万元"):
+        table.add_column(col, justify="right" if col[0] != "措" else "left")
+    total = sum((s.total for s in summary), start=Decimal("0.00"))
+    for s in summary:
+        title = p.texts[s.measure].title_zh
+        eligible = f"{s.eligible:,}" + (" (全部可享 offered to all)" if s.offered_to_all else "")
+        table.add_row(f"{s.measure} {title}", eligible, f"{s.incomplete:,}",
+                      format_wan(s.total, 2) if s.total else "")
+    table.add_row("合计 total", "", "", format_wan(total, 2) if total else "0", style="bold")
+    out.print(table)
+
+
+@app.command(name="simulate")
+def simulate_cmd(
+    population: Annotated[Path, typer.Argument(help="population folder (huiqi synth)")],
+    reform: Annotated[Path, typer.Option(help="YAML file of parameter overrides")],
+    year: Annotated[int | None, typer.Option(help="year (default: the population's)")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the outputs")] = Path(
+        "simulation"),
+    measures: Annotated[str | None, typer.Option(help="comma-separated measure ids")] = None,
+    charts: Annotated[bool, typer.Option(help="render the charts (SVG, PNG)")] = True,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = None,
+    memory_limit: MemoryLimit = None,
+) -> None:
+    """Baseline vs reform over a whole population. 政策试算：基线与改革对比。"""
+    from huiqi.batch.report import write_charts, write_csv, write_excel
+    from huiqi.batch.simulate import simulate
+
+    pop = _open(population)
+    y = year or pop.year
+    ids = [m.strip() for m in measures.split(",") if m.strip()] if measures else None
+    overrides = _overrides(None, reform)
+    try:
+        runner = open_runner(pop, engine, memory_limit=memory_limit, spark_master=spark_master)
+        try:
+            with out.status("simulating baseline and reform …"):
+                sim = simulate(policy(), runner, y, overrides, out_dir, measures=ids)
+        finally:
+            runner.close()
+    except (ParamError, ValueError) as exc:
+        fail(str(exc))
+    files = write_csv(sim, out_dir) + [write_excel(sim, out_dir)]
+    if charts:
+        files += write_charts(sim, policy(), out_dir)
+    _print_simulation(sim)
+    out.print("outputs: " + ", ".join(str(f) for f in files), highlight=False)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:+}%"
+
+
+def _print_simulation(sim: Simulation) -> None:
+    p = policy()
+    reform = ", ".join(f"{k}={v}" for k, v in sim.reform.items())
+    for name, title in TITLES.items():
+        table = Table(title=f"{sim.year} {title} — 改革 reform: {reform}")
+        for col in ("", "基线 万元", "改革 万元", "Δ 万元", "Δ %", "符合 eligible", "封顶 at cap"):
+            table.add_column(col, justify="left" if not col else "right")
+        for r in sim.breakdowns[name]:
+            label = f"{r.key} {p.texts[r.key].title_zh}" if name == "measure" else r.key
+            table.add_row(label, format_wan(r.baseline, 2), format_wan(r.reform, 2),
+                          format_wan(r.delta, 2), _pct(r.percent),
+                          f"{r.baseline_eligible:,} → {r.reform_eligible:,}",
+                          f"{r.baseline_at_cap:,} → {r.reform_at_cap:,}")
+        out.print(table)
+    bands = Table(title="受益变化 winners and losers (Σ ceilings per beneficiary, yuan)")
+    bands.add_column("变化 change")
+    bands.add_column("主体数 beneficiaries", justify="right")
+    for label, n in sim.bands:
+        bands.add_row(label, f"{n:,}")
+    out.print(bands)
