@@ -19,6 +19,7 @@ from huiqi.batch.population import Population
 from huiqi.engine.backend import DUCKDB
 from huiqi.engine.evaluate import Compiled, derive_sql, derived_inputs
 
+
 class DuckPopulation:
     """Runs compiled measures over a population on disk."""
 

@@ -20,7 +20,6 @@ from huiqi.engine.backend import Backend
 from huiqi.engine.evaluate import Compiled, compile_policy
 from huiqi.engine.policy import Policy
 
-
 # The result columns as written: money back to DECIMAL(18,2) yuan, exactly (valid on DuckDB
 # and Spark alike).
 OUTPUT = """SELECT beneficiary, measure, item, status,

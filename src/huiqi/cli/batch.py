@@ -144,7 +144,7 @@ def simulate_cmd(
             runner.close()
     except (ParamError, ValueError) as exc:
         fail(str(exc))
-    files = write_csv(sim, out_dir) + [write_excel(sim, out_dir)]
+    files = [*write_csv(sim, out_dir), write_excel(sim, out_dir)]
     if charts:
         files += write_charts(sim, policy(), out_dir)
     _print_simulation(sim)

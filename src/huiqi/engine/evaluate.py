@@ -105,7 +105,7 @@ class CaseRunner:
 
     def run(self, compiled: Compiled, tables: Mapping[str, pa.Table]) -> list[dict[str, Any]]:
         """Result rows as dictionaries, ordered by beneficiary and measure order."""
-        for name, table in (tables | derived_inputs()).items():
+        for name, table in {**tables, **derived_inputs()}.items():
             self.con.register("subjects_input" if name == "subjects" else name, table)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE subjects AS {self.derive}")
         cur = self.con.execute(compiled.sql)
