@@ -97,18 +97,44 @@ def compile_policy(
 
 
 class CaseRunner:
-    """Runs compiled SQL over a case's Arrow tables in an embedded DuckDB connection."""
+    """Runs compiled SQL over one case's tables in an embedded DuckDB connection.
+
+    A case is a handful of rows, so planning, not execution, is the cost: the input tables are
+    created once and refilled per case, every compiled query is prepared once, and the
+    optimizer — which pays off only on many rows — is switched off for this connection.
+    """
 
     def __init__(self) -> None:
         self.con = duckdb.connect(config={"threads": 1})
-        self.derive = derive_sql("duckdb")
+        self.con.execute("PRAGMA disable_optimizer")
+        self.inputs = {name: ("subjects_input" if name == "subjects" else name) for name in SCHEMAS}
+        for name, table in {**SCHEMAS, **{n: t.schema for n, t in derived_inputs().items()}}.items():
+            empty = pa.Table.from_pylist([], schema=table)
+            self.con.from_arrow(empty).create(self.inputs.get(name, name))
+        for name, table in derived_inputs().items():
+            self.con.from_arrow(table).insert_into(name)
+        derive = derive_sql("duckdb")
+        self.con.execute(f"CREATE TABLE subjects AS SELECT * FROM ({derive}) AS d LIMIT 0")
+        self.con.execute(f"PREPARE derive AS INSERT INTO subjects {derive}")
+        self.prepared: dict[str, str] = {}
+
+    def _statement(self, sql: str) -> str:
+        if sql not in self.prepared:
+            name = f"q{len(self.prepared)}"
+            self.con.execute(f"PREPARE {name} AS {sql}")
+            self.prepared[sql] = name
+        return self.prepared[sql]
 
     def run(self, compiled: Compiled, tables: Mapping[str, pa.Table]) -> list[dict[str, Any]]:
         """Result rows as dictionaries, ordered by beneficiary and measure order."""
-        for name, table in {**tables, **derived_inputs()}.items():
-            self.con.register("subjects_input" if name == "subjects" else name, table)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE subjects AS {self.derive}")
-        cur = self.con.execute(compiled.sql)
+        statement = self._statement(compiled.sql)
+        for name, table in tables.items():
+            target = self.inputs[name]
+            self.con.execute(f"DELETE FROM {target}")
+            self.con.from_arrow(table).insert_into(target)
+        self.con.execute("DELETE FROM subjects")
+        self.con.execute("EXECUTE derive")
+        cur = self.con.execute(f"EXECUTE {statement}")
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
         order = {m: i for i, m in enumerate(compiled.measure_ids)}
