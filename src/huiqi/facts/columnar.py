@@ -8,8 +8,8 @@ and a bank's borrowers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,11 +17,14 @@ import pyarrow.compute as pc
 from huiqi.engine.money import fen_to_yuan
 
 
+K = TypeVar("K")
+
+
 def _yuan(fen: int | None) -> str | None:
     return None if fen is None else str(fen_to_yuan(fen))
 
 
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+def _drop_none(d: Mapping[K, Any]) -> dict[K, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
