@@ -6,6 +6,3 @@ from huiqi.cli import batch, calc
 from huiqi.cli.common import app
 
 __all__ = ["app", "batch", "calc"]
-
-if __name__ == "__main__":
-    app()
