@@ -16,7 +16,6 @@ import pyarrow.compute as pc
 
 from huiqi.engine.money import fen_to_yuan
 
-
 K = TypeVar("K")
 
 
