@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from huiqi.batch.match import MeasureSummary, match, open_runner
+from huiqi.batch.match import MeasureSummary, Runner, match, open_runner
 from huiqi.batch.population import Population
 from huiqi.batch.report import TITLES
 from huiqi.batch.simulate import Simulation
@@ -63,6 +65,26 @@ def _overrides(set_: list[str] | None, reform: Path | None) -> dict[str, object]
         fail(str(exc))
 
 
+def _ids(measures: str | None) -> list[str] | None:
+    return [m.strip() for m in measures.split(",") if m.strip()] if measures else None
+
+
+@contextmanager
+def _runner(pop: Population, engine: str, memory_limit: str | None,
+            spark_master: str | None) -> Iterator[Runner]:
+    """Open the backend, close it afterwards, and turn domain errors into clear exits."""
+    try:
+        runner = open_runner(pop, engine, memory_limit=memory_limit, spark_master=spark_master)
+    except ValueError as exc:
+        fail(str(exc))
+    try:
+        yield runner
+    except (ParamError, ValueError) as exc:
+        fail(str(exc))
+    finally:
+        runner.close()
+
+
 @app.command(name="match")
 def match_cmd(
     population: Annotated[Path, typer.Argument(help="population folder (huiqi synth)")],
@@ -80,22 +102,16 @@ def match_cmd(
     """Every measure for every beneficiary of a population. 政策直享：批量匹配。"""
     pop = _open(population)
     y = year or pop.year
-    ids = [m.strip() for m in measures.split(",") if m.strip()] if measures else None
     overrides = _overrides(set_, reform)
     start = time.perf_counter()
-    try:
-        runner = open_runner(pop, engine, memory_limit=memory_limit, spark_master=spark_master)
-        try:
-            with Progress(TextColumn("matching"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                          TimeElapsedColumn(), console=out, transient=True) as bar:
-                task = bar.add_task("match", total=100)
-                summary = match(policy(), runner, y, out_file, overrides=overrides, measures=ids,
-                                include_all=include_all,
-                                progress=lambda pct: bar.update(task, completed=pct))
-        finally:
-            runner.close()
-    except (ParamError, ValueError) as exc:
-        fail(str(exc))
+    with _runner(pop, engine, memory_limit, spark_master) as runner, Progress(
+        TextColumn("matching"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(), console=out, transient=True,
+    ) as bar:
+        task = bar.add_task("match", total=100)
+        summary = match(policy(), runner, y, out_file, overrides=overrides,
+                        measures=_ids(measures), include_all=include_all,
+                        progress=lambda pct: bar.update(task, completed=pct))
     _print_summary(summary, y, out_file, time.perf_counter() - start)
 
 
@@ -133,17 +149,11 @@ def simulate_cmd(
 
     pop = _open(population)
     y = year or pop.year
-    ids = [m.strip() for m in measures.split(",") if m.strip()] if measures else None
     overrides = _overrides(None, reform)
-    try:
-        runner = open_runner(pop, engine, memory_limit=memory_limit, spark_master=spark_master)
-        try:
-            with out.status("simulating baseline and reform …"):
-                sim = simulate(policy(), runner, y, overrides, out_dir, measures=ids)
-        finally:
-            runner.close()
-    except (ParamError, ValueError) as exc:
-        fail(str(exc))
+    with _runner(pop, engine, memory_limit, spark_master) as runner, out.status(
+        "simulating baseline and reform …"
+    ):
+        sim = simulate(policy(), runner, y, overrides, out_dir, measures=_ids(measures))
     files = [*write_csv(sim, out_dir), write_excel(sim, out_dir)]
     if charts:
         files += write_charts(sim, policy(), out_dir)
