@@ -107,6 +107,10 @@ def calculate(
     """Every measure (or those named) for every beneficiary of the case, explained."""
     global _RUNNER
     y = check_year(policy, year if year is not None else case.year)
+    if measures is None:
+        # only the measures whose beneficiaries this case has: the others yield no rows
+        kinds = {b.kind.value for b in case.beneficiaries}
+        measures = [mid for mid, m in policy.measures.items() if kinds & set(m.source.kinds)]
     compiled = compile_policy(policy, y, overrides, measures=measures)
     _RUNNER = _RUNNER or CaseRunner()
     rows = _RUNNER.run(compiled, to_tables(case, y))
