@@ -16,7 +16,7 @@ def _classify(**facts: object) -> str | None:
     table = pa.Table.from_pylist([{"id": "x", "kind": "enterprise", **facts}],
                                  schema=SCHEMAS["subjects"])
     con = duckdb.connect()
-    con.register("subjects_input", table)
+    con.register("subjects", table)
     con.register("sme_thresholds", derived_inputs()["sme_thresholds"])
     return con.execute(f"SELECT size FROM ({derive_sql('duckdb')})").fetchone()[0]  # type: ignore[index]
 

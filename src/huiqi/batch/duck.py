@@ -1,7 +1,8 @@
-"""A population opened in embedded DuckDB: Parquet views, the derived subjects, out-of-core.
+"""A population opened in embedded DuckDB: Parquet views, the derived sizes, out-of-core.
 
-The subjects (with their size class) are derived once into a temporary table; every measure then
-scans it. ``memory_limit`` caps DuckDB's memory and lets large joins and sorts spill to disk.
+The facts are read from Parquet where they lie; only each beneficiary's size class is derived
+once into a small temporary table that the measures needing it join. ``memory_limit`` caps
+DuckDB's memory and lets large joins and sorts spill to disk.
 """
 
 from __future__ import annotations
@@ -36,12 +37,11 @@ class DuckPopulation:
         self.spill = tempfile.TemporaryDirectory(prefix="huiqi-spill-")
         config["temp_directory"] = self.spill.name
         self.con = duckdb.connect(config=config)
-        for name in ("titles", "projects", "loans", "history"):
+        for name in ("subjects", "titles", "projects", "loans", "history"):
             self._view(name, name)
-        self._view("subjects_input", "subjects")
         for name, table in derived_inputs().items():
             self.con.register(name, table)
-        self.con.execute(f"CREATE TEMP TABLE subjects AS {derive_sql('duckdb')}")
+        self.con.execute(f"CREATE TEMP TABLE sizes AS {derive_sql('duckdb')}")
 
     def _view(self, name: str, table: str) -> None:
         path = str(self.population.file(table)).replace("'", "''")

@@ -27,10 +27,10 @@ OUTPUT = """SELECT beneficiary, measure, item, status,
   failed, missing, placeholder, at_cap
 FROM ({sql}) AS results"""
 # Who each beneficiary is, for breakdowns.
-PROFILE = """SELECT id AS beneficiary, kind,
-  CASE WHEN kind = 'enterprise' THEN coalesce(size, '(unknown)') ELSE '(n/a)' END AS size,
-  CASE WHEN kind = 'enterprise' THEN coalesce(section, '(unknown)') ELSE '(n/a)' END AS section
-FROM subjects"""
+PROFILE = """SELECT s.id AS beneficiary, s.kind,
+  CASE WHEN s.kind = 'enterprise' THEN coalesce(z.size, '(unknown)') ELSE '(n/a)' END AS size,
+  CASE WHEN s.kind = 'enterprise' THEN coalesce(z.section, '(unknown)') ELSE '(n/a)' END AS section
+FROM subjects AS s LEFT JOIN sizes AS z ON z.size_id = s.id"""
 
 
 class Runner(Protocol):

@@ -3,9 +3,9 @@
 The engine compiles a policy once for the ``pyspark`` dialect (``compile_policy(...,
 backend=SPARK)``); ``SparkRunner`` binds the five fact tables as temporary views — from Arrow
 tables in memory or from Parquet files the cluster reads itself — and the engine's reference
-tables, derives ``subjects`` (with the SME size class) from ``subjects_input`` exactly as DuckDB
-does, and runs the query. Results come
-back through Spark's own Arrow path (``run``) or stay on the cluster as Parquet (``write``)::
+tables, derives ``sizes`` (the SME size class) exactly as DuckDB does, and runs the query.
+Results come back through Spark's own Arrow path (``run``) or stay on the cluster as Parquet
+(``write``)::
 
     compiled = compile_policy(policy(), 2025, backend=SPARK, detail=False)
     with SparkRunner() as spark:
@@ -15,9 +15,10 @@ back through Spark's own Arrow path (``run``) or stay on the cluster as Parquet 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeAlias
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
@@ -25,15 +26,16 @@ from pyspark.sql import DataFrame, SparkSession
 from huiqi.engine.evaluate import Compiled, derive_sql, derived_inputs
 from huiqi.facts.tables import SCHEMAS
 
-Source = pa.Table | str | os.PathLike[str]
-Inputs = Mapping[str, Source]
+Source: TypeAlias = "pa.Table | str | os.PathLike[str]"  # an Arrow table or a Parquet path
+Inputs: TypeAlias = Mapping[str, Source]
 
-# Sensible for one small machine (2 cores): few shuffle partitions for small joins and
-# group-bys, ANSI mode so that integer overflow and bad casts raise instead of wrapping to
-# NULL, a fixed time zone so that DATE values never shift, and no web UI.
+# Sensible for one small machine (2 cores; pass ``conf`` for a cluster): few shuffle partitions
+# for small joins and group-bys, ANSI mode so that integer overflow and bad casts raise instead
+# of wrapping or turning NULL, a fixed time zone so that DATE values never shift, no web UI and
+# no ``spark-warehouse`` folder left in the working directory.
 SETTINGS: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
-    "spark.default.parallelism": "2",
+    "spark.sql.warehouse.dir": os.path.join(tempfile.gettempdir(), "huiqi-spark-warehouse"),
     "spark.sql.ansi.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
@@ -95,15 +97,16 @@ class SparkRunner:
         if missing:
             raise ValueError(f"inputs: missing tables {missing}; expected {sorted(SCHEMAS)}")
         for name in SCHEMAS:
-            view = "subjects_input" if name == "subjects" else name
-            self._load(name, inputs[name]).createOrReplaceTempView(view)
+            self._load(name, inputs[name]).createOrReplaceTempView(name)
         for name, table in derived_inputs().items():  # reference tables, e.g. SME thresholds
             self.spark.createDataFrame(table).createOrReplaceTempView(name)
-        self.spark.sql(self._derive).createOrReplaceTempView("subjects")
+        self.spark.sql(self._derive).createOrReplaceTempView("sizes")
 
     def _load(self, name: str, source: Source) -> DataFrame:
         if isinstance(source, pa.Table):
-            # Cast to the declared schema: same column order and types as the compiled SQL expects.
+            # The declared schema (column order and types the SQL expects), in one chunk: Spark
+            # makes a partition of every Arrow chunk, and a concatenated table has hundreds.
             schema = SCHEMAS[name]
-            return self.spark.createDataFrame(source.select(schema.names).cast(schema))
+            table = source.select(schema.names).cast(schema).combine_chunks()
+            return self.spark.createDataFrame(table)
         return self.spark.read.parquet(os.fspath(source))

@@ -38,22 +38,24 @@ class Compiled:
     layouts: dict[str, list[Condition]]
 
 
+# The derived table ``sizes``: each beneficiary's SME size class and industry section.
+SIZES = pa.schema([("size_id", pa.string()), ("size", pa.string()), ("section", pa.string())])
+
+
 def fact_tables() -> dict[str, Table]:
-    """The unbound tables measures read; ``subjects`` carries the derived size class."""
+    """The unbound tables measures read: the five fact tables and the derived ``sizes``."""
     t = {name: ibis.table(ibis.schema(schema), name=name) for name, schema in SCHEMAS.items()}
-    subjects = SCHEMAS["subjects"].append(pa.field("size", pa.string()))
-    subjects = subjects.append(pa.field("section", pa.string()))
-    t["subjects"] = ibis.table(ibis.schema(subjects), name="subjects")
+    t["sizes"] = ibis.table(ibis.schema(SIZES), name="sizes")
     return t
 
 
 def derive_sql(dialect: str) -> str:
-    """SQL deriving ``subjects`` (with the size class) from ``subjects_input`` and the
-    ``sme_thresholds`` lookup, run once per input so that measures read the class."""
-    s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects_input")
+    """SQL deriving ``sizes`` from ``subjects`` and the ``sme_thresholds`` lookup: run once per
+    input, so that the measures needing a size class read it instead of deriving it again."""
+    s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects")
     th = ibis.table(ibis.schema(sme.SCHEMA), name="sme_thresholds")
     j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
-    derived = j.select(*s.columns, size=sme.size_class(j), section=j.section)
+    derived = j.select(size_id=j.id, size=sme.size_class(j), section=j.section)
     return str(ibis.to_sql(derived, dialect=dialect))
 
 
@@ -107,15 +109,12 @@ class CaseRunner:
     def __init__(self) -> None:
         self.con = duckdb.connect(config={"threads": 1})
         self.con.execute("PRAGMA disable_optimizer")
-        self.inputs = {name: ("subjects_input" if name == "subjects" else name) for name in SCHEMAS}
-        for name, table in {**SCHEMAS, **{n: t.schema for n, t in derived_inputs().items()}}.items():
-            empty = pa.Table.from_pylist([], schema=table)
-            self.con.from_arrow(empty).create(self.inputs.get(name, name))
+        schemas = {**SCHEMAS, "sizes": SIZES, **{n: t.schema for n, t in derived_inputs().items()}}
+        for name, schema in schemas.items():
+            self.con.from_arrow(pa.Table.from_pylist([], schema=schema)).create(name)
         for name, table in derived_inputs().items():
             self.con.from_arrow(table).insert_into(name)
-        derive = derive_sql("duckdb")
-        self.con.execute(f"CREATE TABLE subjects AS SELECT * FROM ({derive}) AS d LIMIT 0")
-        self.con.execute(f"PREPARE derive AS INSERT INTO subjects {derive}")
+        self.con.execute(f"PREPARE derive AS INSERT INTO sizes {derive_sql('duckdb')}")
         self.prepared: dict[str, str] = {}
 
     def _statement(self, sql: str) -> str:
@@ -129,10 +128,9 @@ class CaseRunner:
         """Result rows as dictionaries, ordered by beneficiary and measure order."""
         statement = self._statement(compiled.sql)
         for name, table in tables.items():
-            target = self.inputs[name]
-            self.con.execute(f"DELETE FROM {target}")
-            self.con.from_arrow(table).insert_into(target)
-        self.con.execute("DELETE FROM subjects")
+            self.con.execute(f"DELETE FROM {name}")
+            self.con.from_arrow(table).insert_into(name)
+        self.con.execute("DELETE FROM sizes")
         self.con.execute("EXECUTE derive")
         cur = self.con.execute(f"EXECUTE {statement}")
         cols = [d[0] for d in cur.description]

@@ -20,17 +20,25 @@ from huiqi.engine.context import Ctx
 Tables = Mapping[str, Table]
 
 
+def with_size(s: Table, t: Tables) -> Table:
+    """Beneficiaries with their derived size class (``size``) and industry section."""
+    z = t["sizes"]
+    return s.left_join(z, s.id == z.size_id).drop("size_id")
+
+
 @dataclass(frozen=True)
 class Subjects:
-    """One row per beneficiary of the given kinds."""
+    """One row per beneficiary of the given kinds (``sized``: with the SME size class)."""
 
     kinds: tuple[str, ...]
+    sized: bool = False
 
     def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
-        return s.filter(s.kind.isin(self.kinds)).mutate(
-            sid=s.id, item=ibis.null("string")
-        )
+        s = s.filter(s.kind.isin(self.kinds))
+        if self.sized:
+            s = with_size(s, t)
+        return s.mutate(sid=s.id, item=ibis.null("string"))
 
 
 @dataclass(frozen=True)
@@ -44,18 +52,21 @@ class Items:
     key: Callable[[Table], StringValue]  # the item's identity for history and X5
     label_zh: str
     label_en: str
+    sized: bool = False
 
     def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         base = s.filter(s.kind.isin(self.kinds))
+        if self.sized:
+            base = with_size(base, t)
         items = t[self.table]
         items = items.filter(self.where(items))
         if self.table == "loans":
-            sizes = s.select(b_id=s.id, b_size=s.size)
-            items = items.left_join(sizes, items.borrower == sizes.b_id)
+            z = t["sizes"]
+            items = items.left_join(z, items.borrower == z.size_id)
             items = items.mutate(
-                borrower_size=items.b_size.coalesce(items.borrower_size_class)
-            ).drop("b_id", "b_size")
+                borrower_size=items.size.coalesce(items.borrower_size_class)
+            ).drop("size_id", "size", "section")
         if self.table == "titles":
             # 首次: the earliest title of its kind and level this beneficiary holds
             first = items.date.min().over(group_by=[items.subject, items.kind, items.level])

@@ -182,7 +182,7 @@ def _m05_amount(t: Table, c: Ctx) -> IntegerValue:
 
 M05 = Measure(
     id="m05",
-    source=Subjects(ENTERPRISE),
+    source=Subjects(ENTERPRISE, sized=True),
     conditions=(
         sme("（五）"),
         C("tier_reached", "（五）", "区域贡献高且连续两年保持高速增长，达到某一梯度",

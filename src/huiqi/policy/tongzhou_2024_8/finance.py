@@ -40,7 +40,7 @@ def _prorated(t: Table, c: Ctx, rate: str) -> IntegerValue:
 
 LOANS_AS_BORROWER = Items(
     ENTERPRISE, "loans", "borrower", lambda x: ibis.literal(True), lambda x: x.id,
-    "有贷款", "has a loan",
+    "有贷款", "has a loan", sized=True,
 )
 FIRST_LOAN = C("first_loan", "（二十二）", "首次贷款", "the borrower's first loan",
                lambda t, c: t.item_first_loan)
