@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import duckdb
 
-from huiqi.batch.population import Population
+from huiqi.batch.population import Population, parquet_source
 from huiqi.engine.backend import Backend
 from huiqi.engine.evaluate import Compiled, compile_policy
 from huiqi.engine.policy import Policy
@@ -91,7 +91,7 @@ def match(
 
 def summarise(results: Path, measures: Sequence[str]) -> list[MeasureSummary]:
     """Counts and Σ ceilings per measure, read back from a results file."""
-    path = str(results).replace("'", "''")
+    path = parquet_source(results)
     rows = duckdb.sql(f"""
         SELECT measure,
                count(*) FILTER (WHERE status = 'eligible'),

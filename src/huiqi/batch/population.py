@@ -15,6 +15,12 @@ from huiqi.facts.tables import SCHEMAS
 TABLES = tuple(SCHEMAS)
 
 
+def parquet_source(path: Path) -> str:
+    """A path DuckDB's ``read_parquet`` takes for a file or a folder of part files (Spark)."""
+    target = path / "*.parquet" if path.is_dir() else path
+    return str(target).replace("'", "''")
+
+
 @dataclass(frozen=True)
 class Population:
     """Where a population's tables are, and what it describes."""

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from huiqi.batch.match import OUTPUT, PROFILE, Runner, default_measures
+from huiqi.batch.population import parquet_source
 from huiqi.engine.evaluate import compile_policy
 from huiqi.engine.policy import Policy
 
@@ -117,7 +118,7 @@ def simulate(
     seconds = runner.write_sql(both, scen, progress)
     seconds += runner.write_sql(PROFILE, prof)
     result = Simulation(year, dict(reform), seconds=seconds)
-    s, p = (str(f).replace("'", "''") for f in (scen, prof))
+    s, p = parquet_source(scen), parquet_source(prof)
     con = duckdb.connect()
     for name in BREAKDOWNS:
         rows = con.execute(_sum_query(name, s, p)).fetchall()

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeAlias
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
+from huiqi.batch.population import Population
+from huiqi.engine.backend import SPARK
 from huiqi.engine.evaluate import Compiled, derive_sql, derived_inputs
 from huiqi.facts.tables import SCHEMAS
 
@@ -68,7 +72,7 @@ class SparkRunner:
             raise ValueError(
                 f"compiled for {dialect!r}, expected 'pyspark': compile with backend=SPARK"
             )
-        self._bind(inputs)
+        self.bind(inputs)
         return self.spark.sql(compiled.sql)
 
     def run(self, compiled: Compiled, inputs: Inputs) -> pa.Table:
@@ -92,7 +96,8 @@ class SparkRunner:
     ) -> None:
         self.stop()
 
-    def _bind(self, inputs: Inputs) -> None:
+    def bind(self, inputs: Inputs) -> None:
+        """Register the fact tables, the reference tables and the derived ``sizes`` as views."""
         missing = sorted(set(SCHEMAS) - set(inputs))
         if missing:
             raise ValueError(f"inputs: missing tables {missing}; expected {sorted(SCHEMAS)}")
@@ -110,3 +115,30 @@ class SparkRunner:
             table = source.select(schema.names).cast(schema).combine_chunks()
             return self.spark.createDataFrame(table)
         return self.spark.read.parquet(os.fspath(source))
+
+
+class SparkPopulation:
+    """A population on disk run on Spark: the runner ``match`` and ``simulate`` use."""
+
+    backend = SPARK
+
+    def __init__(self, population: Population, master: str | None = None) -> None:
+        self.runner = SparkRunner(master or "local[*]")
+        self.runner.bind({name: population.file(name) for name in SCHEMAS})
+
+    def write_sql(self, query: str, out: Path,
+                  progress: Callable[[float], None] | None = None) -> float:
+        """Write a query's rows as Parquet (a folder of part files) from the executors."""
+        start = time.perf_counter()
+        self.runner.spark.sql(query).write.mode("overwrite").parquet(os.fspath(out))
+        return time.perf_counter() - start
+
+    def count(self, compiled: Compiled) -> dict[str, int]:
+        rows = self.runner.spark.sql(
+            f"SELECT measure, count(*) AS n FROM ({compiled.sql}) AS r GROUP BY measure"
+        ).collect()
+        return {r["measure"]: int(r["n"]) for r in rows}
+
+    def close(self) -> None:
+        self.runner.stop()
+
