@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huiqi.engine.money import fen_to_yuan, format_wan, format_yuan, round_half_up, yuan_to_fen
+from huiqi.engine.money import fen_to_yuan, format_wan, format_yuan, yuan_to_fen
 
 
 def test_yuan_and_fen_convert_exactly() -> None:
@@ -20,12 +19,6 @@ def test_yuan_and_fen_convert_exactly() -> None:
 def test_more_than_two_decimals_is_refused() -> None:
     with pytest.raises(ValueError, match="more than 2 decimal"):
         yuan_to_fen(Decimal("0.001"))
-
-
-def test_half_a_fen_rounds_up() -> None:
-    assert round_half_up(Fraction(700000035, 1000)) == 700000  # 700000.035 fen → 700000
-    assert round_half_up(Fraction(5, 2)) == 3
-    assert round_half_up(Fraction(249, 100)) == 2
 
 
 def test_amounts_display_in_yuan_and_wan() -> None:

@@ -23,10 +23,6 @@ SEP = "\x1f"  # between detail values
 NULL = "\x00"  # a NULL value in detail
 
 X1_CLAUSE = "附则"
-RESULT_COLUMNS = (
-    "beneficiary", "measure", "item", "status", "ceiling_fen", "failed", "missing",
-    "placeholder", "at_cap",
-)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -69,6 +68,3 @@ class Ctx:
         """``amount ≥ r × base`` compared exactly in integers."""
         return amount * r.denominator >= base * r.numerator
 
-
-def decimal_of(fen: int) -> Decimal:
-    return Decimal(fen) / 100

@@ -9,7 +9,7 @@ effective date, history, rounding) — measure code states only what its clause 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -76,7 +76,6 @@ class Measure:
     formula_en: str = ""
     note_zh: str = ""  # what a service or programme measure provides
     note_en: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_params(self) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ identically; a rate is a ratio of integers and every product is rounded half-up 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 
 FEN = Decimal("0.01")
 
@@ -23,16 +22,6 @@ def yuan_to_fen(amount: Decimal) -> int:
 def fen_to_yuan(fen: int) -> Decimal:
     """Integer fen to a Decimal yuan amount with exactly two places."""
     return (Decimal(fen) / 100).quantize(FEN)
-
-
-def ratio(value: Decimal) -> Fraction:
-    """A rate written as a decimal (0.70) as an exact fraction (7/10)."""
-    return Fraction(value)
-
-
-def round_half_up(value: Fraction) -> int:
-    """Round a non-negative exact amount in fen half-up to an integer fen."""
-    return int((value * 2 + 1) // 2)
 
 
 def format_yuan(amount: Decimal) -> str:
