@@ -27,7 +27,9 @@ REFERENCE_MEASURES = ["m01.new", "m01.existing", "m17", "m22.interest"]
 
 def _child(code: str) -> dict[str, float]:
     """Run ``code`` in a fresh interpreter; it prints a JSON dict; add its peak RSS."""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"benchmark step failed:\n{out.stderr[-3000:]}")
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     result["rss_gb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
     return result
@@ -50,7 +52,7 @@ from huiqi.batch.population import Population
 from huiqi.policy.tongzhou_2024_8 import policy
 p = policy()
 t0 = time.perf_counter()
-runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="6GB")
+runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="4GB")
 opened = time.perf_counter() - t0
 summary = match(p, runner, {year}, Path({out!r}))
 total = time.perf_counter() - t0
@@ -66,7 +68,7 @@ from huiqi.batch.population import Population
 from huiqi.batch.simulate import simulate
 from huiqi.policy.tongzhou_2024_8 import policy
 t0 = time.perf_counter()
-runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="6GB")
+runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="4GB")
 simulate(policy(), runner, {year}, {{"m01.rate": "0.60", "m02.standard": "30000000.00"}},
          Path({out!r}))
 print(json.dumps({{"seconds": time.perf_counter() - t0}}))
@@ -79,7 +81,7 @@ from huiqi.batch.duck import DuckPopulation
 from huiqi.batch.population import Population
 from huiqi.engine.evaluate import compile_policy
 from huiqi.policy.tongzhou_2024_8 import policy
-runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="6GB")
+runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="4GB")
 con = runner.con
 hand = Path({sql!r}).read_text().format(year={year}, start="{year}-01-01",
     end="{next}-01-01", days={days})

@@ -1,5 +1,5 @@
 -- Hand-written DuckDB SQL for three measures, the reference huiqi is measured against.
--- Read independently from the notice; same inputs (the derived `subjects` table, `projects`,
+-- Read independently from the notice; same inputs (`subjects`, the derived `sizes`, `projects`,
 -- `loans`, `history`), integer fen, half-up rounding. {year}, {start}, {end}, {days} are filled in.
 
 -- （一） m01.new: 70% × RC(Y) for a chain leader new in Y (on or after 2024-02-26)
@@ -38,8 +38,8 @@ SELECT 'm22.interest', count(*), sum(least(
 FROM (
   SELECT l.*, greatest(date_diff('day', greatest(l.drawn_on, DATE '{start}'),
                        least(coalesce(l.repaid_on, DATE '{end}'), DATE '{end}')), 0) AS days
-  FROM loans l JOIN subjects s ON s.id = l.borrower
-  WHERE s.kind = 'enterprise' AND NOT s.one_matter AND s.size IN ('medium', 'small', 'micro')
+  FROM loans l JOIN subjects s ON s.id = l.borrower JOIN sizes z ON z.size_id = s.id
+  WHERE s.kind = 'enterprise' AND NOT s.one_matter AND z.size IN ('medium', 'small', 'micro')
     AND l.first_loan AND l.drawn_on >= DATE '2024-02-26' AND l.interest_paid_fen IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM history h WHERE h.subject = l.borrower
                     AND h.measure = 'm22.interest' AND h.item <> l.id)

@@ -37,6 +37,9 @@ class DuckPopulation:
         self.spill = tempfile.TemporaryDirectory(prefix="huiqi-spill-")
         config["temp_directory"] = self.spill.name
         self.con = duckdb.connect(config=config)
+        # progress is tracked and polled (query_progress) for our own display, not printed
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
         for name in ("subjects", "titles", "projects", "loans", "history"):
             self._view(name, name)
         for name, table in derived_inputs().items():

@@ -92,7 +92,7 @@ def match(
 def summarise(results: Path, measures: Sequence[str]) -> list[MeasureSummary]:
     """Counts and Σ ceilings per measure, read back from a results file."""
     path = parquet_source(results)
-    rows = duckdb.sql(f"""
+    rows = duckdb.connect().execute(f"""
         SELECT measure,
                count(*) FILTER (WHERE status = 'eligible'),
                count(*) FILTER (WHERE status = 'incomplete'),

@@ -93,7 +93,7 @@ def cost_chart(sim: Simulation, policy: Policy) -> dict[str, Any]:
         for scenario, value in (("基线 baseline", r.baseline), ("改革 reform", r.reform)):
             data.append({"measure": label, "scenario": scenario,
                          "wan": str((value / Decimal(10000)).quantize(Decimal("0.01")))})
-    values = alt.Data(values=data, format=alt.DataFormat(parse={"wan": "number"}))
+    values = alt.Data(values=data, format=alt.DataFormat(parse={"wan": "number"}))  # type: ignore[no-untyped-call]
     chart = alt.Chart(values).mark_bar().encode(
         y=alt.Y("measure:N", title="措施 measure", sort=None),
         yOffset="scenario:N",

@@ -30,7 +30,7 @@ Distributions (per enterprise unless stated; money in fen):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import numpy as np
@@ -66,7 +66,7 @@ PROJECTS = {
 }
 
 
-def _pick(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
+def _pick(rng: np.random.Generator, weights: Mapping[str, float], n: int) -> np.ndarray:
     keys = np.array(list(weights))
     p = np.array(list(weights.values()), dtype=float)
     return keys[rng.choice(len(keys), size=n, p=p / p.sum())]

@@ -70,10 +70,11 @@ def params(
     table = Table(title=f"参数 parameters — {day}")
     for col in ("name", "value", "kind", "since", "reference", "description"):
         table.add_column(col)
-    for r in rows:
-        flag = " [yellow]待核定 placeholder[/]" if r["placeholder"] else ""
-        table.add_row(r["name"], f"{r['value']}{flag}", str(r["kind"]), str(r["since"]),
-                      str(r["reference"]), f"{r['description_zh']}\n{r['description_en']}")
+    for row in rows:
+        flag = " [yellow]待核定 placeholder[/]" if row["placeholder"] else ""
+        table.add_row(str(row["name"]), f"{row['value']}{flag}", str(row["kind"]),
+                      str(row["since"]), str(row["reference"]),
+                      f"{row['description_zh']}\n{row['description_en']}")
     out.print(table)
 
 
