@@ -68,7 +68,7 @@ from huiqi.batch.population import Population
 from huiqi.batch.simulate import simulate
 from huiqi.policy.tongzhou_2024_8 import policy
 t0 = time.perf_counter()
-runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="4GB")
+runner = DuckPopulation(Population.open(Path({pop!r})))
 simulate(policy(), runner, {year}, {{"m01.rate": "0.60", "m02.standard": "30000000.00"}},
          Path({out!r}))
 print(json.dumps({{"seconds": time.perf_counter() - t0}}))
