@@ -25,6 +25,8 @@ from huiqi.engine.policy import Policy
 from huiqi.facts import sme
 from huiqi.facts.tables import SCHEMAS
 
+CACHE_SIZE = 64  # compiled parameter sets kept per policy
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -94,6 +96,8 @@ def compile_policy(
         layouts[mid] = layout(m, t, ctx, clause)
     expr = ibis.union(*rels, distinct=False) if len(rels) > 1 else rels[0]
     compiled = Compiled(policy, ctx, ids, expr, ibis.to_sql(expr, dialect=backend.dialect), layouts)
+    if len(policy.cache) >= CACHE_SIZE:  # what-if runs may try many parameter sets
+        policy.cache.pop(next(iter(policy.cache)))
     policy.cache[key] = compiled
     return compiled
 

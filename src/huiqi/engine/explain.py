@@ -141,8 +141,8 @@ def _show_param(p: Resolved) -> str:
     return param_value(p)
 
 
-def _holds(text: str) -> bool | None:
-    return None if text == NULL else text == "true"
+def _holds(text: str | None) -> bool | None:
+    return None if text is None else text == "true"
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
@@ -161,7 +161,7 @@ def explain(compiled: Compiled, row: dict[str, Any]) -> Result:
     conditions = [
         ConditionResult(
             c.name, c.clause or text.clause, _fill(c.label_zh, subst), _fill(c.label_en, subst),
-            _holds(row["detail"].split(SEP)[i]),
+            _holds(raw[i]),
         )
         for i, c in enumerate(layout)
     ]
