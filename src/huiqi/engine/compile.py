@@ -17,8 +17,9 @@ from ibis.expr.types import BooleanValue, Table, Value
 
 from huiqi.engine.context import Ctx
 from huiqi.engine.measure import Condition, History, Measure
-from huiqi.engine.sources import Group, Items, Members, Subjects, Tables
+from huiqi.engine.sources import Group, Items, Members, Subjects, Tables, with_size
 
+SIZE = "size"  # the derived SME size class, joined only where a measure asks for it
 SEP = "\x1f"  # between detail values
 NULL = "\x00"  # a NULL value in detail
 
@@ -131,9 +132,13 @@ def _checks(
             zh, en = m.event_label
             pre.append((_const("event_occurred", clause, zh, en), ev.notnull()))
             timing = [(c, ibis.ifelse(ev.notnull(), v, ibis.null("boolean"))) for c, v in timing]
-    own = [(c, c.test(r, ctx)) for c in m.conditions]
+    sized = getattr(src, "sized", False)
     if candidates:
-        r = r.filter(*(v.fill_null(True) for _, v in pre + timing + own))
+        # drop rows that fail a condition before the size class and the history are joined
+        own = [c.test(r, ctx) for c in m.conditions if not (sized and SIZE in c.facts)]
+        r = r.filter(*(v.fill_null(True) for v in [v for _, v in pre + timing] + own))
+        if sized:
+            r = with_size(r, t)
     r, hist = _history_checks(m, r, t, ctx, clause)
     later = timing + [(c, _history_value(col, r, ctx, m.id)) for c, col in hist]
     later += [(c, c.test(r, ctx)) for c in m.conditions]

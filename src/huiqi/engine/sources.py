@@ -36,7 +36,7 @@ class Subjects:
     def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         s = s.filter(s.kind.isin(self.kinds))
-        if self.sized:
+        if self.sized and not candidates:  # candidates: joined after the cheap filters
             s = with_size(s, t)
         return s.mutate(sid=s.id, item=ibis.null("string"))
 
@@ -57,7 +57,7 @@ class Items:
     def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
         s = t["subjects"]
         base = s.filter(s.kind.isin(self.kinds))
-        if self.sized:
+        if self.sized and not candidates:  # candidates: joined after the cheap filters
             base = with_size(base, t)
         items = t[self.table]
         items = items.filter(self.where(items))
