@@ -17,6 +17,7 @@ import pyarrow as pa
 import yaml
 from ibis.expr.types import Table
 
+from huiqi.engine import sqlcache
 from huiqi.engine.backend import DUCKDB, Backend
 from huiqi.engine.compile import layout, measure_relation
 from huiqi.engine.context import Ctx
@@ -35,9 +36,8 @@ class Compiled:
     policy: Policy
     ctx: Ctx
     measure_ids: tuple[str, ...]
-    expr: Table
     sql: str
-    layouts: dict[str, list[Condition]]
+    layouts: dict[str, list[Condition]]  # conditions in detail order (when compiled with detail)
 
 
 # The derived table ``sizes``: each beneficiary's SME size class and industry section.
@@ -88,14 +88,23 @@ def compile_policy(
         return cached
     ctx = Ctx(year, policy.params.resolve(year, overrides), policy.effective, backend)
     t = fact_tables()
-    rels = []
     layouts = {}
-    for mid in ids:
-        m, clause = policy.measures[mid], policy.texts[mid].clause
-        rels.append(measure_relation(m, t, ctx, clause, detail, drop_ineligible))
-        layouts[mid] = layout(m, t, ctx, clause)
-    expr = ibis.union(*rels, distinct=False) if len(rels) > 1 else rels[0]
-    compiled = Compiled(policy, ctx, ids, expr, ibis.to_sql(expr, dialect=backend.dialect), layouts)
+    if detail:
+        for mid in ids:
+            layouts[mid] = layout(policy.measures[mid], t, ctx, policy.texts[mid].clause)
+    values = {n: (str(p.value), p.placeholder, p.reform) for n, p in ctx.params.items()}
+    disk_key = repr((policy.document["id"], key, sorted(values.items())))
+    sql = sqlcache.load(disk_key)
+    if sql is None:
+        rels = [
+            measure_relation(policy.measures[mid], t, ctx, policy.texts[mid].clause, detail,
+                             drop_ineligible)
+            for mid in ids
+        ]
+        expr = ibis.union(*rels, distinct=False) if len(rels) > 1 else rels[0]
+        sql = str(ibis.to_sql(expr, dialect=backend.dialect))
+        sqlcache.store(disk_key, sql)
+    compiled = Compiled(policy, ctx, ids, sql, layouts)
     if len(policy.cache) >= CACHE_SIZE:  # what-if runs may try many parameter sets
         policy.cache.pop(next(iter(policy.cache)))
     policy.cache[key] = compiled
