@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -97,7 +98,15 @@ def check_year(policy: Policy, year: int | None) -> int:
     return year
 
 
-_RUNNER: CaseRunner | None = None
+# One embedded connection per thread: a DuckDB connection is not shared between threads.
+_local = threading.local()
+
+
+def _runner() -> CaseRunner:
+    runner: CaseRunner | None = getattr(_local, "runner", None)
+    if runner is None:
+        runner = _local.runner = CaseRunner()
+    return runner
 
 
 def calculate(
@@ -105,13 +114,11 @@ def calculate(
     overrides: Mapping[str, Any] | None = None, measures: list[str] | None = None,
 ) -> Calculation:
     """Every measure (or those named) for every beneficiary of the case, explained."""
-    global _RUNNER
     y = check_year(policy, year if year is not None else case.year)
     if measures is None:
         # only the measures whose beneficiaries this case has: the others yield no rows
         kinds = {b.kind.value for b in case.beneficiaries}
         measures = [mid for mid, m in policy.measures.items() if kinds & set(m.source.kinds)]
     compiled = compile_policy(policy, y, overrides, measures=measures)
-    _RUNNER = _RUNNER or CaseRunner()
-    rows = _RUNNER.run(compiled, to_tables(case, y))
+    rows = _runner().run(compiled, to_tables(case, y))
     return Calculation(y, [explain(compiled, row) for row in rows])

@@ -7,6 +7,7 @@ embedded DuckDB connection and runs the cached SQL — the same SQL a batch runs
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from huiqi.facts import sme
 from huiqi.facts.tables import SCHEMAS
 
 CACHE_SIZE = 64  # compiled parameter sets kept per policy
+_COMPILING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,19 @@ def compile_policy(
         raise ValueError(f"unknown measure ids {unknown}; see `huiqi measures`")
     key = (year, yaml.safe_dump(dict(overrides or {}), sort_keys=True), backend.name, ids, detail,
            drop_ineligible)
-    if key in policy.cache:
-        cached: Compiled = policy.cache[key]
-        return cached
+    with _COMPILING:  # one thread compiles a parameter set; the others wait and reuse it
+        if key not in policy.cache:
+            if len(policy.cache) >= CACHE_SIZE:  # what-if runs may try many parameter sets
+                policy.cache.pop(next(iter(policy.cache)))
+            policy.cache[key] = _compile(policy, year, overrides, backend, ids, detail,
+                                         drop_ineligible, key)
+        compiled: Compiled = policy.cache[key]
+        return compiled
+
+
+def _compile(policy: Policy, year: int, overrides: Mapping[str, Any] | None, backend: Backend,
+             ids: tuple[str, ...], detail: bool, drop_ineligible: bool, key: tuple[Any, ...]
+             ) -> Compiled:
     ctx = Ctx(year, policy.params.resolve(year, overrides), policy.effective, backend)
     t = fact_tables()
     layouts = {}
@@ -104,11 +116,7 @@ def compile_policy(
         expr = ibis.union(*rels, distinct=False) if len(rels) > 1 else rels[0]
         sql = str(ibis.to_sql(expr, dialect=backend.dialect))
         sqlcache.store(disk_key, sql)
-    compiled = Compiled(policy, ctx, ids, sql, layouts)
-    if len(policy.cache) >= CACHE_SIZE:  # what-if runs may try many parameter sets
-        policy.cache.pop(next(iter(policy.cache)))
-    policy.cache[key] = compiled
-    return compiled
+    return Compiled(policy, ctx, ids, sql, layouts)
 
 
 class CaseRunner:
