@@ -42,8 +42,6 @@ class Kind(StrEnum):
     PERSON = "person"  # 人才
 
 
-ORGANISATION_KINDS = frozenset(Kind) - {Kind.PERSON}
-
 
 class SizeClass(StrEnum):
     LARGE = "large"

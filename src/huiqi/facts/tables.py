@@ -9,7 +9,6 @@ earlier awards. A population is the same tables with many rows (see ``to_tables`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 import pyarrow as pa
 
@@ -178,8 +177,3 @@ def to_tables(case: Case, year: int) -> dict[str, pa.Table]:
             {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item}
             for b in bs for h in b.history)),
     }
-
-
-def year_bounds(year: int) -> tuple[date, date]:
-    """First day of ``year`` and first day of the next (half-open)."""
-    return date(year, 1, 1), date(year + 1, 1, 1)
