@@ -1,0 +1,98 @@
+"""The registry: organisations, persons, recognitions, annual facts, credit-list entries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from huiqi.app.api.deps import DB, Current, yuan
+from huiqi.app.registry import service as registry
+from huiqi.app.registry.models import AnnualFact, Recognition
+from huiqi.app.registry.schemas import (
+    COUNT_FACTS,
+    CreditEntryIn,
+    FactIn,
+    OrganisationIn,
+    PersonIn,
+    RecognitionIn,
+)
+
+router = APIRouter(tags=["registry"])
+
+
+def _fact(f: AnnualFact) -> dict[str, Any]:
+    return {"year": f.year, "name": f.name,
+            "value": str(f.value) if f.name in COUNT_FACTS else yuan(f.value),
+            "source": f.source, "entered_by": f.entered_by, "entered_at": f.entered_at.isoformat()}
+
+
+def _recognition(r: Recognition) -> dict[str, Any]:
+    return {"id": r.id, "kind": r.kind, "subtype": r.subtype, "level": r.level,
+            "recognised_on": r.recognised_on.isoformat(), "introducer_id": r.introducer_id,
+            "relocated": r.relocated, "reference": r.reference, "entered_by": r.entered_by}
+
+
+@router.get("/organisations", summary="Organisations (an applicant sees its own)")
+def organisations(db: DB, actor: Current, kind: str | None = None, q: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    return [registry.org_json(o) for o in registry.list_orgs(db, actor=actor, kind=kind, q=q,
+                                                             limit=limit, offset=offset)]
+
+
+@router.post("/organisations", status_code=201, summary="Register an organisation (office)")
+def create_org(body: OrganisationIn, db: DB, actor: Current) -> dict[str, Any]:
+    return registry.org_json(registry.create_org(db, actor=actor, data=body))
+
+
+@router.get("/organisations/{org_id}", summary="One organisation with its facts and recognitions")
+def organisation(org_id: int, db: DB, actor: Current) -> dict[str, Any]:
+    org = registry.get_org(db, actor=actor, org_id=org_id)
+    return {**registry.org_json(org),
+            "facts": [_fact(f) for f in registry.facts_of(db, org.id)],
+            "recognitions": [_recognition(r) for r in registry.recognitions_of(db, org_id=org.id)]}
+
+
+@router.put("/organisations/{org_id}", summary="Update an organisation (office; applicant: bank account)")
+def update_org(org_id: int, body: OrganisationIn, db: DB, actor: Current) -> dict[str, Any]:
+    return registry.org_json(registry.update_org(db, actor=actor, org_id=org_id, data=body))
+
+
+@router.post("/organisations/{org_id}/facts", status_code=201, summary="Enter an annual figure (office)")
+def set_fact(org_id: int, body: FactIn, db: DB, actor: Current) -> dict[str, Any]:
+    return _fact(registry.set_fact(db, actor=actor, org_id=org_id, data=body))
+
+
+@router.post("/organisations/{org_id}/recognitions", status_code=201,
+             summary="Record a recognition (office)")
+def recognise(org_id: int, body: RecognitionIn, db: DB, actor: Current) -> dict[str, Any]:
+    return _recognition(registry.add_recognition(db, actor=actor, org_id=org_id, person_id=None,
+                                                 data=body))
+
+
+@router.post("/organisations/{org_id}/credit", status_code=201,
+             summary="Record a credit-list entry (office)")
+def credit(org_id: int, body: CreditEntryIn, db: DB, actor: Current) -> dict[str, Any]:
+    e = registry.add_credit_entry(db, actor=actor, org_id=org_id, data=body)
+    return {"id": e.id, "list": e.list, "listed_on": e.listed_on.isoformat(),
+            "removed_on": e.removed_on.isoformat() if e.removed_on else None, "source": e.source}
+
+
+@router.post("/persons", status_code=201, summary="Register a talent (office); ID number masked")
+def create_person(body: PersonIn, db: DB, actor: Current) -> dict[str, Any]:
+    return registry.person_json(registry.create_person(db, actor=actor, data=body))
+
+
+@router.get("/persons/{person_id}", summary="One person (ID number masked)")
+def person(person_id: int, db: DB, actor: Current) -> dict[str, Any]:
+    p = registry.get_person(db, actor=actor, person_id=person_id)
+    return {**registry.person_json(p),
+            "recognitions": [_recognition(r) for r in registry.recognitions_of(db, person_id=p.id)]}
+
+
+@router.post("/persons/{person_id}/recognitions", status_code=201,
+             summary="Record a talent's recognition (office)")
+def recognise_person(person_id: int, body: RecognitionIn, db: DB, actor: Current) -> dict[str, Any]:
+    return _recognition(registry.add_recognition(db, actor=actor, org_id=None, person_id=person_id,
+                                                 data=body))

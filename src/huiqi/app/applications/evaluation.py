@@ -1,0 +1,103 @@
+"""Running the engine for one application: the same compiled definitions as the calculator.
+
+The registry owns some facts outright — the history of awards (from the ledger) and the
+一事一议 flag — so whatever the applicant typed for those is replaced before the engine runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.app.applications.models import Application
+from huiqi.app.errors import Refused
+from huiqi.app.registry.models import Organisation
+from huiqi.calculator import InputError, calculate, parse_case
+from huiqi.engine.explain import Result
+from huiqi.engine.policy import Policy
+
+AWARDED = ("awarded", "paid")
+
+
+def beneficiary_id(session: Session, app: Application) -> str:
+    if app.org_id is not None:
+        org = session.get(Organisation, app.org_id)
+        assert org is not None
+        return org.uscc
+    return f"P{app.person_id}"
+
+
+def ledger_history(session: Session, *, org_id: int | None, person_id: int | None,
+                   exclude: int | None = None) -> list[dict[str, Any]]:
+    """Earlier awards of a beneficiary (decided, not withdrawn on appeal) as the engine's history."""
+    stmt = select(Application).where(Application.state.in_(AWARDED))
+    stmt = stmt.where(Application.org_id == org_id) if org_id is not None else stmt.where(
+        Application.person_id == person_id)
+    out = []
+    for a in session.scalars(stmt.order_by(Application.year, Application.id)):
+        if a.id != exclude:
+            out.append({"measure": a.measure, "year": a.year, **({"item": a.item} if a.item else {})})
+    return out
+
+
+def authoritative(session: Session, app: Application, facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts with the registry-owned fields of every registered beneficiary put back."""
+    case = dict(facts)
+    case["year"] = app.year
+    bens = []
+    for b in case.get("beneficiaries", []):
+        b = dict(b)
+        org = session.scalar(select(Organisation).where(Organisation.uscc == b.get("id")))
+        if org is not None:
+            b["one_matter"] = org.one_matter
+            hist = ledger_history(session, org_id=org.id, person_id=None, exclude=app.id)
+        elif app.person_id is not None and b.get("id") == f"P{app.person_id}":
+            hist = ledger_history(session, org_id=None, person_id=app.person_id, exclude=app.id)
+        else:
+            hist = b.get("history", [])
+        b.pop("history", None)
+        if hist:
+            b["history"] = hist
+        bens.append(b)
+    case["beneficiaries"] = bens
+    return case
+
+
+def evaluate(session: Session, app: Application, pol: Policy, facts: dict[str, Any]) -> list[Result]:
+    """Every result row of the application's measure for its beneficiary."""
+    try:
+        case = parse_case(authoritative(session, app, facts))
+    except InputError as exc:
+        raise Refused(f"facts: {exc}") from None
+    ben = beneficiary_id(session, app)
+    if ben not in {b.id for b in case.beneficiaries}:
+        raise Refused(f"facts.beneficiaries: the applicant {ben} must be one of the beneficiaries")
+    calc = calculate(pol, case, app.year, measures=[app.measure])
+    return [r for r in calc.results if r.beneficiary == ben]
+
+
+def pick(results: list[Result], item: str | None) -> Result:
+    """The row for the application's item (or its only row)."""
+    if item is not None:
+        rows = [r for r in results if r.item == item]
+        if not rows:
+            items = sorted(str(r.item) for r in results if r.item)
+            raise Refused(f"item: {item!r} is not among this beneficiary's items {items}")
+        return rows[0]
+    if len(results) == 1:
+        return results[0]
+    eligible = [r for r in results if r.status == "eligible"]
+    if len(eligible) == 1:
+        return eligible[0]
+    items = sorted(str(r.item) for r in results if r.item)
+    raise Refused(f"item: this measure has several items for you {items}; name one")
+
+
+def reason(result: Result) -> str:
+    """One sentence in both languages, for refusals."""
+    text = f"{result.reason('zh')} / {result.reason('en')}"
+    if result.missing:
+        text += f"; missing: {', '.join(result.missing)}"
+    return text

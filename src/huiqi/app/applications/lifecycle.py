@@ -1,0 +1,75 @@
+"""The lifecycle of an application (or offer): the one list of allowed transitions.
+
+    draft ──submit──► in_review ──(all departments approve)──► approved ──award──► awarded ──pay──► paid
+      ▲                  │                                      │  ▲                 │
+      └─── returned ◄─return                                reject  └─ appealed ◄─appeal (once)
+                                                                ▼        ▲
+                                                             rejected ───┘
+    offered ──confirm──► approved        offered ──lapse──► lapsed
+    draft / returned / offered ──withdraw──► withdrawn
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from huiqi.app.errors import Conflict
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    AWARDED = "awarded"
+    REJECTED = "rejected"
+    APPEALED = "appealed"
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
+    OFFERED = "offered"
+    LAPSED = "lapsed"
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+    AWARD = "award"
+    REJECT = "reject"
+    APPEAL = "appeal"
+    PAY = "pay"
+    WITHDRAW = "withdraw"
+    CONFIRM = "confirm"
+    LAPSE = "lapse"
+
+
+S, A = State, Action
+TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
+    A.SUBMIT: (frozenset({S.DRAFT, S.RETURNED}), S.IN_REVIEW),
+    A.APPROVE: (frozenset({S.IN_REVIEW}), S.APPROVED),
+    A.RETURN: (frozenset({S.IN_REVIEW}), S.RETURNED),
+    A.AWARD: (frozenset({S.APPROVED, S.APPEALED}), S.AWARDED),
+    A.REJECT: (frozenset({S.APPROVED, S.APPEALED}), S.REJECTED),
+    A.APPEAL: (frozenset({S.AWARDED, S.REJECTED}), S.APPEALED),
+    A.PAY: (frozenset({S.AWARDED}), S.PAID),
+    A.WITHDRAW: (frozenset({S.DRAFT, S.RETURNED, S.OFFERED}), S.WITHDRAWN),
+    A.CONFIRM: (frozenset({S.OFFERED}), S.APPROVED),
+    A.LAPSE: (frozenset({S.OFFERED}), S.LAPSED),
+}
+OPEN = frozenset({S.DRAFT, S.IN_REVIEW, S.RETURNED, S.APPROVED, S.APPEALED, S.OFFERED})
+TERMINAL = frozenset(State) - OPEN - {S.AWARDED, S.REJECTED}
+
+
+def target(state: str, action: Action) -> State:
+    """The state ``action`` leads to from ``state``, or a conflict naming what is allowed."""
+    sources, to = TRANSITIONS[action]
+    if State(state) not in sources:
+        allowed = ", ".join(sorted(s.value for s in sources))
+        raise Conflict(f"state: cannot {action.value} an application that is {state} "
+                       f"(only when {allowed})")
+    return to
+
+
+def actions_from(state: str) -> list[str]:
+    """What may happen next — shown to users so the workflow is never a mystery."""
+    return [a.value for a, (sources, _) in TRANSITIONS.items() if State(state) in sources]
