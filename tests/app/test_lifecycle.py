@@ -14,7 +14,7 @@ from huiqi.app.audit.service import verify
 from huiqi.app.budget import service as budget
 from huiqi.app.db import transaction
 from huiqi.app.errors import Conflict, Forbidden, Refused
-from tests.app.world import ECON, OFFICE, SCI, World, build
+from tests.app.world import ECON, OFFICE, SCI, World, approve, build, submit
 
 
 @pytest.fixture
@@ -23,18 +23,12 @@ def world(factory: sessionmaker[Session]) -> World:
 
 
 def submitted(world: World) -> int:
-    with transaction(world.factory) as s:
-        app = apps.start(s, actor=world.applicant, measure="m01.new", year=2024)
-        apps.submit(s, actor=world.applicant, application_id=app.id, accept_commitment=True,
-                    signatory="张三")
-        return app.id
+    return submit(world)
 
 
 def approved(world: World) -> int:
-    app_id = submitted(world)
-    for reviewer in (ECON, SCI):
-        with transaction(world.factory) as s:
-            apps.review(s, actor=reviewer, application_id=app_id, approve=True, reason=None)
+    app_id = submit(world)
+    approve(world, app_id)
     return app_id
 
 
@@ -56,7 +50,7 @@ def test_both_departments_must_approve_before_the_office_decides(world: World) -
     with transaction(world.factory) as s:
         apps.review(s, actor=ECON, application_id=app_id, approve=True, reason=None)
         assert apps.get(s, actor=OFFICE, application_id=app_id).state == "in_review"
-    with transaction(world.factory) as s, pytest.raises(Conflict):
+    with pytest.raises(Conflict), transaction(world.factory) as s:
         apps.decide(s, actor=OFFICE, application_id=app_id, award=True, amount_fen=100, reasons=None)
     with transaction(world.factory) as s:
         apps.review(s, actor=SCI, application_id=app_id, approve=True, reason=None)
@@ -79,7 +73,7 @@ def test_a_return_sends_the_application_back_and_resubmission_opens_a_new_round(
 
 def test_an_award_above_the_ceiling_is_refused_and_one_at_it_commits_budget(world: World) -> None:
     app_id = approved(world)
-    with transaction(world.factory) as s, pytest.raises(Refused, match="exceeds the ceiling"):
+    with pytest.raises(Refused, match="exceeds the ceiling"), transaction(world.factory) as s:
         apps.decide(s, actor=OFFICE, application_id=app_id, award=True, amount_fen=840_000_001,
                     reasons=None)
     with transaction(world.factory) as s:
@@ -97,5 +91,5 @@ def test_an_applicant_cannot_see_another_organisations_application(world: World)
     from huiqi.app.auth.roles import Actor, Role
 
     app_id = submitted(world)
-    with transaction(world.factory) as s, pytest.raises(Forbidden):
+    with pytest.raises(Forbidden), transaction(world.factory) as s:
         apps.get(s, actor=Actor("other", Role.APPLICANT, org_id=world.org_id + 1), application_id=app_id)

@@ -58,3 +58,31 @@ def build(factory: sessionmaker[Session], *, budget_yuan: str = "20000000.00") -
                           amount_fen=int(Decimal(budget_yuan) * 100))
         org_id = org.id
     return World(factory, org_id, Actor("ent1", Role.APPLICANT, org_id=org_id))
+
+
+def submit(world: World, measure: str = "m01.new", year: int = 2024, item: str | None = None) -> int:
+    """Start and submit an application of the world's applicant; its id."""
+    from huiqi.app.applications import service as apps
+
+    with transaction(world.factory) as s:
+        app = apps.start(s, actor=world.applicant, measure=measure, year=year, item=item)
+        apps.submit(s, actor=world.applicant, application_id=app.id, accept_commitment=True,
+                    signatory="张三")
+        return app.id
+
+
+def approve(world: World, app_id: int, *reviewers: Actor) -> None:
+    """Every named department approves (default: both of m01.new's)."""
+    from huiqi.app.applications import service as apps
+
+    for r in reviewers or (ECON, SCI):
+        with transaction(world.factory) as s:
+            apps.review(s, actor=r, application_id=app_id, approve=True, reason=None)
+
+
+def award(world: World, app_id: int, amount_fen: int) -> None:
+    from huiqi.app.applications import service as apps
+
+    with transaction(world.factory) as s:
+        apps.decide(s, actor=OFFICE, application_id=app_id, award=True, amount_fen=amount_fen,
+                    reasons=None)

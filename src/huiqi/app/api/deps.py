@@ -35,11 +35,14 @@ def _session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _actor(session: DB, creds: Annotated[HTTPAuthorizationCredentials | None,
-                                                Depends(bearer)]) -> Actor:
+def _actor(request: Request,
+           creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+    """The user behind the bearer token, looked up in a short transaction of its own (so routes
+    that run their own transactions, like payment runs, hold no lock while they work)."""
     if creds is None:
         raise Unauthorised("log in first: POST /auth/login, then send 'Authorization: Bearer <token>'")
-    return auth.actor_of(auth.authenticate(session, creds.credentials))
+    with factory(request)() as session, session.begin():
+        return auth.actor_of(auth.authenticate(session, creds.credentials))
 
 
 Current = Annotated[Actor, Depends(_actor)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from huiqi.app.applications import evaluation, rules
 from huiqi.app.applications.lifecycle import OPEN, Action, State, target
@@ -43,7 +44,12 @@ def move(session: Session, *, actor: Actor, app: Application, action: Action,
     app.state, app.updated_at = to.value, now
     session.add(Step(application_id=app.id, action=action.value, from_state=before,
                      to_state=to.value, actor=actor.username, at=now, elapsed_days=elapsed, note=note))
-    session.flush()  # the version check: a concurrent change makes this raise StaleDataError
+    app_id = app.id
+    try:
+        session.flush()  # UPDATE … WHERE version = the version read: a concurrent change fails it
+    except StaleDataError:
+        raise Conflict(f"application {app_id} was changed by someone else at the same moment; "
+                       "reload it and try again") from None
     record(session, actor=actor, action=f"application.{action.value}", entity="application",
            entity_id=app.id, before={"state": before}, after={"state": to.value, "note": note}, at=now)
 

@@ -11,8 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from huiqi.app.errors import Conflict
 
@@ -45,7 +56,11 @@ class LocalBank:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        bank_metadata.create_all(engine)
+        try:
+            bank_metadata.create_all(engine)
+        except DBAPIError:  # created at the same moment by another process
+            if not inspect(engine).has_table("bank_transfers"):
+                raise
 
     def transfer(self, *, key: str, account_no: str, account_name: str, amount_fen: int) -> Transfer:
         row = {"key": key, "account_no": account_no, "account_name": account_name,

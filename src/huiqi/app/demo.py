@@ -1,0 +1,174 @@
+"""The demo district: organisations, users of every role, budgets, and applications in every
+state — loaded by ``huiqi serve --demo`` on first start so the platform can be tried at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from huiqi.app.applications import service as apps
+from huiqi.app.auth import service as auth
+from huiqi.app.auth.models import User
+from huiqi.app.auth.roles import Actor, Role
+from huiqi.app.budget import payments
+from huiqi.app.budget import service as budget
+from huiqi.app.budget.bank import LocalBank
+from huiqi.app.budget.models import POOL_YEAR
+from huiqi.app.db import make_engine, sessions, transaction
+from huiqi.app.registry import service as registry
+from huiqi.app.registry.schemas import BankAccount, FactIn, OrganisationIn, RecognitionIn
+from huiqi.app.settings import service as settings
+
+PASSWORD = "huiqi-demo-2024"
+ADMIN = Actor("demo-loader", Role.ADMIN)
+OFFICE = Actor("office", Role.OFFICE)
+FINANCE = Actor("finance", Role.FINANCE)
+ECON = Actor("econ", Role.REVIEWER, department="区经济和信息化局")
+SCI = Actor("sci", Role.REVIEWER, department="区科学技术委员会")
+FIN_DEPT = Actor("fin", Role.REVIEWER, department="区金融服务办公室")
+
+# (uscc, name, kind, facts {year: regional contribution}, recognitions)
+ORGS = [
+    ("91110112MA01D0001D", "通州智造科技有限公司", {2023: "0.00", 2024: "12000000.00"}),
+    ("91110112MA01D0002G", "运河数字产业集团有限公司", {2023: "20000000.00", 2024: "26000000.00"}),
+    ("91110112MA01D0003K", "副中心精密仪器有限公司", {2024: "800000.00"}),
+    ("91110112MA01D0004N", "潞城新材料股份有限公司", {2023: "0.00", 2024: "5000000.00"}),
+    ("91110112MA01D0005R", "宋庄文旅科技有限公司", {2023: "0.00", 2024: "3000000.00"}),
+]
+
+
+@dataclass
+class Loaded:
+    users: list[str]
+    password: str = PASSWORD
+
+
+def load(url: str) -> Loaded | None:
+    """Load the demo district into an empty database; ``None`` if users already exist."""
+    engine = make_engine(url)
+    factory = sessions(engine)
+    try:
+        with factory() as s:
+            if s.scalar(select(func.count(User.id))):
+                return None
+        ids = _registry(factory)
+        users = _users(factory, ids)
+        _applications(factory, engine, ids)
+        return Loaded(users)
+    finally:
+        engine.dispose()
+
+
+def _registry(factory: sessionmaker[Session]) -> list[int]:
+    ids = []
+    with transaction(factory) as s:
+        for uscc, name, rc in ORGS:
+            org = registry.create_org(s, actor=OFFICE, data=OrganisationIn(
+                uscc=uscc, name=name, kind="enterprise", industry="3911",
+                key_enterprise=uscc.endswith("D"), fits_industry_positioning=True,
+                bank_account=BankAccount(bank_name="北京银行通州支行",
+                                         account_no=f"2000001{len(ids):07d}", account_name=name)))
+            for year, amount in rc.items():
+                registry.set_fact(s, actor=OFFICE, org_id=org.id, data=FactIn(
+                    year=year, name="regional_contribution", value=Decimal(amount), source="区税务局"))
+            ids.append(org.id)
+        a, b, c, d, e = ids
+        registry.set_fact(s, actor=OFFICE, org_id=a, data=FactIn(
+            year=2024, name="rd_investment", value=Decimal("25000000.00"), source="区统计局"))
+        for org_id, status, day in ((a, "new", date(2024, 5, 1)), (b, "existing", date(2023, 3, 1)),
+                                    (d, "new", date(2024, 4, 1)), (e, "new", date(2024, 6, 1))):
+            registry.add_recognition(s, actor=OFFICE, org_id=org_id, person_id=None, data=RecognitionIn(
+                kind="chain_leader", subtype=status, recognised_on=day, reference="区产促委认定"))
+        registry.add_recognition(s, actor=OFFICE, org_id=a, person_id=None, data=RecognitionIn(
+            kind="title", subtype="little_giant", level="national", recognised_on=date(2024, 7, 15)))
+        registry.add_recognition(s, actor=OFFICE, org_id=c, person_id=None, data=RecognitionIn(
+            kind="title", subtype="specialised_sme_beijing", level="municipal",
+            recognised_on=date(2024, 9, 1)))
+        for measure, depts in (("m01.new", [ECON, FIN_DEPT]), ("m01.existing", [ECON, FIN_DEPT]),
+                               ("m07.rd", [SCI]), ("m10", [ECON, SCI])):
+            settings.configure_measure(s, actor=OFFICE, measure=measure,
+                                       departments=[x.department or "" for x in depts],
+                                       review_days=10, no_application=False, offer_days=15)
+        for measure in ("m01.new", "m01.existing", "m07.rd", "m10"):
+            for year in (2024, 2025):
+                budget.set_budget(s, actor=FINANCE, measure=measure, year=year,
+                                  amount_fen=100_000_000_00, note="年度预算（演示）")
+        budget.set_budget(s, actor=FINANCE, measure="m23", year=POOL_YEAR, amount_fen=5_000_000_000_00,
+                          note="（二十三）50亿元政府引导基金")
+    return ids
+
+
+def _users(factory: sessionmaker[Session], ids: list[int]) -> list[str]:
+    staff = [("office", Role.OFFICE, None), ("finance", Role.FINANCE, None),
+             ("auditor", Role.AUDITOR, None), ("admin", Role.ADMIN, None),
+             ("econ", Role.REVIEWER, ECON.department), ("sci", Role.REVIEWER, SCI.department),
+             ("fin", Role.REVIEWER, FIN_DEPT.department)]
+    names = []
+    with transaction(factory) as s:
+        for username, role, dept in staff:
+            auth.create_user(s, actor=ADMIN, username=username, password=PASSWORD, role=role,
+                             display_name=username, department=dept)
+            names.append(username)
+        for i, org_id in enumerate(ids, 1):
+            auth.create_user(s, actor=ADMIN, username=f"ent{i}", password=PASSWORD,
+                             role=Role.APPLICANT, display_name=ORGS[i - 1][1], org_id=org_id)
+            names.append(f"ent{i}")
+    return names
+
+
+def _step(factory: sessionmaker[Session], fn: Callable[[Session], object]) -> None:
+    with transaction(factory) as s:
+        fn(s)
+
+
+def _applications(factory: sessionmaker[Session], engine: Engine, ids: list[int]) -> None:
+    """One application in each state of the lifecycle."""
+    ent = [Actor(f"ent{i}", Role.APPLICANT, org_id=o) for i, o in enumerate(ids, 1)]
+
+    def new(who: Actor, measure: str, year: int, item: str | None = None, submit: bool = True) -> int:
+        with transaction(factory) as s:
+            app = apps.start(s, actor=who, measure=measure, year=year, item=item)
+            if submit:
+                apps.submit(s, actor=who, application_id=app.id, accept_commitment=True,
+                            signatory="法定代表人")
+            return app.id
+
+    def review(app_id: int, *who: Actor, approve: bool = True) -> None:
+        for r in who:
+            _step(factory, lambda s, r=r: apps.review(s, actor=r, application_id=app_id, approve=approve,
+                                                      reason=None if approve else "请补充区域贡献证明材料"))
+
+    def decide(app_id: int, amount_fen: int | None, reasons: str | None = None) -> None:
+        _step(factory, lambda s: apps.decide(s, actor=OFFICE, application_id=app_id,
+                                             award=amount_fen is not None, amount_fen=amount_fen,
+                                             reasons=reasons))
+
+    paid = new(ent[0], "m01.new", 2024)  # 70% × 12,000,000.00 = 8,400,000.00
+    review(paid, ECON, FIN_DEPT)
+    decide(paid, 8_000_000_00, "按区域贡献核定")
+    awarded = new(ent[0], "m10", 2024, "little_giant")
+    review(awarded, ECON, SCI)
+    decide(awarded, 3_000_000_00)
+    _step(factory, lambda s: payments.create_batch(s, actor=FINANCE, measure="m01.new"))
+    payments.run(factory, LocalBank(engine), actor=FINANCE, batch_id=None)
+    new(ent[0], "m07.rd", 2024)  # in review: 科委 has not answered yet
+    approved = new(ent[1], "m01.existing", 2024)  # 70% × (26,000,000 − 20,000,000) = 4,200,000.00
+    review(approved, ECON, FIN_DEPT)
+    returned = new(ent[2], "m10", 2024, "specialised_sme_beijing")
+    review(returned, ECON, approve=False)
+    appealed = new(ent[3], "m01.new", 2024)
+    review(appealed, ECON, FIN_DEPT)
+    decide(appealed, None, "区域贡献数据待税务部门核实")
+    _step(factory, lambda s: apps.appeal(s, actor=ent[3], application_id=appealed,
+                                         reasons="税务部门已出具区域贡献证明"))
+    rejected = new(ent[4], "m01.new", 2024)
+    review(rejected, ECON, FIN_DEPT)
+    decide(rejected, None, "不符合产业链头部企业认定范围")
+    withdrawn = new(ent[1], "m07.rd", 2025, submit=False)
+    _step(factory, lambda s: apps.withdraw(s, actor=ent[1], application_id=withdrawn))
+    new(ent[2], "m07.rd", 2025, submit=False)  # a draft
