@@ -28,7 +28,7 @@ def _cfg(c: MeasureConfig) -> dict[str, Any]:
             "no_application": c.no_application, "offer_days": c.offer_days}
 
 
-@router.get("/settings/{key}", summary="A setting: calendar or credit_gates")
+@router.get("/settings/{key}", summary="A setting: calendar, credit_gates or request_days")
 def get_setting(key: str, db: DB, actor: Current) -> Any:
     actor.require(*STAFF)
     if key not in settings.DEFAULTS:

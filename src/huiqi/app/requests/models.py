@@ -23,6 +23,7 @@ class ServiceRequest(Base):
     state: Mapped[str] = mapped_column(String(12))
     filed_by: Mapped[str] = mapped_column(String(60))
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    routed_on: Mapped[date | None] = mapped_column(Date)  # when the current time limit began
     due_on: Mapped[date | None] = mapped_column(Date)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(60))

@@ -23,12 +23,18 @@ DEFAULTS: dict[str, Any] = {
     "calendar": {"holidays": [], "workdays": []},
     # on these lists at decision time → refused (configurable, both on by default)
     "credit_gates": sorted(CREDIT_LISTS),
+    # working days a department has to answer a routed request (诉求直通, （十二）)
+    "request_days": 5,
 }
 
 
 def get(session: Session, key: str) -> Any:
-    row = session.get(Setting, key)
-    return DEFAULTS[key] if row is None else row.value
+    """A setting's value, read once per session (every transition asks for the calendar)."""
+    cache = session.info.setdefault("settings", {})
+    if key not in cache:
+        row = session.get(Setting, key)
+        cache[key] = DEFAULTS[key] if row is None else row.value
+    return cache[key]
 
 
 def put(session: Session, *, actor: Actor, key: str, value: Any) -> Any:
@@ -45,12 +51,16 @@ def put(session: Session, *, actor: Actor, key: str, value: Any) -> Any:
             Calendar.of(value.get("holidays", []), value.get("workdays", []))
         except (AttributeError, TypeError, ValueError):
             raise Refused("calendar: expected {holidays: [YYYY-MM-DD], workdays: [YYYY-MM-DD]}") from None
+    if key == "request_days" and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 1 <= value <= 60):
+        raise Refused(f"request_days: a whole number of working days from 1 to 60, got {value!r}")
     before = get(session, key)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value, updated_by=actor.username))
     else:
         row.value, row.updated_by, row.updated_at = value, actor.username, utcnow()
+    session.info.get("settings", {}).pop(key, None)
     record(session, actor=actor, action="setting.put", entity="setting", entity_id=key,
            before=before, after=value)
     return value

@@ -34,6 +34,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('hash')
     )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_entity', ['entity', 'entity_id'], unique=False)
+
     op.create_table('budgets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('measure', sa.String(length=30), nullable=False),
@@ -176,6 +179,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('filed_by', sa.String(length=60), nullable=False),
     sa.Column('filed_at', huiqi.app.db.UTCDateTime(), nullable=False),
+    sa.Column('routed_on', sa.Date(), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=True),
     sa.Column('answer', sa.Text(), nullable=True),
     sa.Column('answered_by', sa.String(length=60), nullable=True),
