@@ -1,8 +1,16 @@
-"""Command line: ``huiqi measures | params | schema | calc | synth | match | simulate``."""
+"""Command line: ``huiqi measures | params | schema | calc | synth | match | simulate`` and the
+platform: ``serve | db | audit | pay | user``."""
 
 from __future__ import annotations
 
-from huiqi.cli import batch, calc
+from huiqi.cli import batch, calc, platform
 from huiqi.cli.common import app
+from huiqi.cli.imports import imports_app
+from huiqi.cli.offers import offers_app
 
-__all__ = ["app", "batch", "calc"]
+app.add_typer(imports_app, name="import",
+              help="Import organisations and annual facts from CSV or .xlsx, all rows or none. 批量导入。")
+app.add_typer(offers_app, name="offers",
+              help="Match every organisation (政策直享) and lapse unconfirmed offers (免申即享).")
+
+__all__ = ["app", "batch", "calc", "platform"]

@@ -1,7 +1,97 @@
-"""Routes of the matching domain."""
+"""Matching (政策直享) and offers (免申即享): the latest run's matches, runs, confirming an offer."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from huiqi.app.api.applications import application_json
+from huiqi.app.api.deps import DB, Current, yuan
+from huiqi.app.matching import service as matching
+from huiqi.app.matching.models import Match, MatchRun
+from huiqi.app.registry.schemas import BankAccount
 
 router = APIRouter(tags=["matching"])
+
+
+def match_json(m: Match, *, explain: bool = False) -> dict[str, Any]:
+    detail = m.detail or {}
+    out: dict[str, Any] = {
+        "id": m.id, "run": m.run_id, "org_id": m.org_id, "measure": m.measure, "item": m.item,
+        "year": m.year, "clause": detail.get("clause"), "title_zh": detail.get("title_zh"),
+        "title_en": detail.get("title_en"), "status": m.status, "ceiling": yuan(m.ceiling_fen),
+        "missing": m.missing, "reason_zh": m.reason_zh, "reason_en": m.reason_en,
+        "offer_id": m.offer_id,
+    }
+    if explain:
+        out["explanation"] = m.detail
+    return out
+
+
+def run_json(r: MatchRun, lines: list[matching.MeasureLine]) -> dict[str, Any]:
+    return {"id": r.id, "year": r.year, "param_version": r.param_version,
+            "organisations": r.organisations, "matches": r.matches, "offers": r.offers,
+            "started_by": r.started_by, "started_at": r.started_at.isoformat(),
+            "measures": [{"measure": x.measure, "matches": x.matches, "eligible": x.eligible,
+                          "incomplete": x.incomplete, "ceiling": yuan(x.ceiling_fen),
+                          "offers": x.offers} for x in lines]}
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2024, le=2100, description="the year whose facts are matched")
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    willing: bool = Field(description="true: accept the offer; false: decline it")
+    bank_account: BankAccount | None = Field(
+        None, description="the account to pay into, in the organisation's registered name (to accept)")
+    signatory: str = Field(min_length=1, max_length=60, description="who signs the commitment")
+
+
+@router.get("/matches", summary="What the latest run found (applicant: its own organisation)")
+def matches(db: DB, actor: Current, year: int | None = None, measure: str | None = None,
+            status: Literal["eligible", "incomplete"] | None = None, org_id: int | None = None,
+            explain: bool = False, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+            offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    found = matching.matches(db, actor=actor, year=year, measure=measure, status=status,
+                             org_id=org_id, limit=limit, offset=offset)
+    return [match_json(m, explain=explain) for m in found]
+
+
+@router.get("/matches/runs", summary="Matching runs, newest first (office, auditor)")
+def runs(db: DB, actor: Current,
+         limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[dict[str, Any]]:
+    return [run_json(r, matching.summary(db, run_id=r.id))
+            for r in matching.runs(db, actor=actor, limit=limit)]
+
+
+@router.post("/matches/run", status_code=201, summary="Match every organisation now (office)")
+def run(body: RunIn, db: DB, actor: Current) -> dict[str, Any]:
+    r = matching.run(db, actor=actor, year=body.year)
+    return run_json(r, matching.summary(db, run_id=r.id))
+
+
+@router.get("/offers", summary="Offers to confirm (免申即享; applicant: its own)")
+def offers(db: DB, actor: Current, state: str | None = None, measure: str | None = None,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+           offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    return [application_json(a) for a in matching.offers(db, actor=actor, state=state, measure=measure,
+                                                         limit=limit, offset=offset)]
+
+
+@router.post("/offers/{application_id}/confirm", response_model=None,
+             summary="Accept (account, commitment) or decline an offer (applicant)")
+def confirm(application_id: int, body: ConfirmIn, db: DB,
+            actor: Current) -> dict[str, Any] | JSONResponse:
+    try:
+        a = matching.confirm(db, actor=actor, application_id=application_id, willing=body.willing,
+                             bank_account=body.bank_account, signatory=body.signatory)
+    except matching.OfferLapsed as exc:
+        # answered, not raised: the request's transaction commits and the offer stays lapsed
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+    return application_json(a, full=True)
