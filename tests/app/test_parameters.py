@@ -48,7 +48,7 @@ def test_only_the_office_edits_parameters(factory: sessionmaker[Session]) -> Non
 
 
 def test_a_value_of_the_wrong_kind_is_refused_naming_the_parameter(factory: sessionmaker[Session]) -> None:
-    with pytest.raises(Refused, match="value: parameter m07.rd.rate"), transaction(factory) as s:
+    with pytest.raises(Refused, match=r"value: parameter m07\.rd\.rate"), transaction(factory) as s:
         parameters.set_value(s, actor=OFFICE, name="m07.rd.rate", value="ten percent",
                              effective_from=date(2025, 1, 1), reference="x")
 

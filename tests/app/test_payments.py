@@ -95,8 +95,8 @@ def test_an_account_whose_name_differs_from_the_registered_name_is_not_paid(
     with transaction(factory) as s:
         result = payments.create_batch(s, actor=FINANCE)
         assert result.batch is None
-        assert result.skipped == [{"application": app_id, "reason":
-                                   "account name '通州智造科技（香港）有限公司' ≠ registered name '通州智造科技有限公司'"}]
+        reason = "account name '通州智造科技（香港）有限公司' ≠ registered name '通州智造科技有限公司'"
+        assert result.skipped == [{"application": app_id, "reason": reason}]
 
 
 def test_two_payment_runs_at_once_pay_each_payee_once(db_url: str, factory: sessionmaker[Session]) -> None:

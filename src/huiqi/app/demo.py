@@ -23,6 +23,7 @@ from huiqi.app.db import make_engine, sessions, transaction
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.schemas import BankAccount, FactIn, OrganisationIn, RecognitionIn
 from huiqi.app.settings import service as settings
+from huiqi.facts.case import Level
 
 PASSWORD = "huiqi-demo-2024"
 ADMIN = Actor("demo-loader", Role.ADMIN)
@@ -59,13 +60,14 @@ def load(url: str) -> Loaded | None:
         ids = _registry(factory)
         users = _users(factory, ids)
         _applications(factory, engine, ids)
+        _offers_and_requests(factory, ids)
         return Loaded(users)
     finally:
         engine.dispose()
 
 
 def _registry(factory: sessionmaker[Session]) -> list[int]:
-    ids = []
+    ids: list[int] = []
     with transaction(factory) as s:
         for uscc, name, rc in ORGS:
             org = registry.create_org(s, actor=OFFICE, data=OrganisationIn(
@@ -85,9 +87,9 @@ def _registry(factory: sessionmaker[Session]) -> list[int]:
             registry.add_recognition(s, actor=OFFICE, org_id=org_id, person_id=None, data=RecognitionIn(
                 kind="chain_leader", subtype=status, recognised_on=day, reference="区产促委认定"))
         registry.add_recognition(s, actor=OFFICE, org_id=a, person_id=None, data=RecognitionIn(
-            kind="title", subtype="little_giant", level="national", recognised_on=date(2024, 7, 15)))
+            kind="title", subtype="little_giant", level=Level.NATIONAL, recognised_on=date(2024, 7, 15)))
         registry.add_recognition(s, actor=OFFICE, org_id=c, person_id=None, data=RecognitionIn(
-            kind="title", subtype="specialised_sme_beijing", level="municipal",
+            kind="title", subtype="specialised_sme_beijing", level=Level.MUNICIPAL,
             recognised_on=date(2024, 9, 1)))
         for measure, depts in (("m01.new", [ECON, FIN_DEPT]), ("m01.existing", [ECON, FIN_DEPT]),
                                ("m07.rd", [SCI]), ("m10", [ECON, SCI])):
@@ -140,8 +142,9 @@ def _applications(factory: sessionmaker[Session], engine: Engine, ids: list[int]
 
     def review(app_id: int, *who: Actor, approve: bool = True) -> None:
         for r in who:
-            _step(factory, lambda s, r=r: apps.review(s, actor=r, application_id=app_id, approve=approve,
-                                                      reason=None if approve else "请补充区域贡献证明材料"))
+            with transaction(factory) as s:
+                apps.review(s, actor=r, application_id=app_id, approve=approve,
+                            reason=None if approve else "请补充区域贡献证明材料")
 
     def decide(app_id: int, amount_fen: int | None, reasons: str | None = None) -> None:
         _step(factory, lambda s: apps.decide(s, actor=OFFICE, application_id=app_id,
@@ -172,3 +175,46 @@ def _applications(factory: sessionmaker[Session], engine: Engine, ids: list[int]
     withdrawn = new(ent[1], "m07.rd", 2025, submit=False)
     _step(factory, lambda s: apps.withdraw(s, actor=ent[1], application_id=withdrawn))
     new(ent[2], "m07.rd", 2025, submit=False)  # a draft
+
+
+def _offers_and_requests(factory: sessionmaker[Session], ids: list[int]) -> None:
+    """m24 granted without application (免申即享): one offer lapsed, one open; a matching run;
+    a request answered, a complaint waiting; a key enterprise's service package."""
+    from datetime import timedelta
+
+    from huiqi.app.db import utcnow
+    from huiqi.app.matching import service as matching
+    from huiqi.app.registry.models import Organisation
+    from huiqi.app.requests import service as requests
+    from huiqi.app.requests.schemas import ServicePackageIn
+
+    now = utcnow()
+    with transaction(factory) as s:
+        settings.configure_measure(s, actor=OFFICE, measure="m24", departments=[FIN_DEPT.department or ""],
+                                   review_days=10, no_application=True, offer_days=15)
+        for year in (2024, 2025):
+            budget.set_budget(s, actor=FINANCE, measure="m24", year=year, amount_fen=100_000_000_00)
+        listed = s.get(Organisation, ids[3])
+        assert listed is not None
+        listed.listed_on = date(2024, 3, 15)  # newly listed: （二十四）
+    with transaction(factory) as s:  # an offer made long ago, never confirmed
+        matching.run(s, actor=OFFICE, year=2024, now=now - timedelta(days=60))
+    with transaction(factory) as s:
+        other = s.get(Organisation, ids[4])
+        assert other is not None
+        other.listed_on = date(2024, 11, 8)
+    with transaction(factory) as s:  # lapses the old offer, offers to the newly listed one
+        matching.run(s, actor=OFFICE, year=2024, now=now)
+    ent1 = Actor("ent1", Role.APPLICANT, org_id=ids[0])
+    ent2 = Actor("ent2", Role.APPLICANT, org_id=ids[1])
+    with transaction(factory) as s:
+        asked = requests.file(s, actor=ent1, kind="request", subject="新厂房用电增容",
+                              body="二期厂房投产需增容至2000千伏安，请协调供电公司。")
+        requests.route(s, actor=OFFICE, request_id=asked.id, department=ECON.department or "")
+        requests.answer(s, actor=ECON, request_id=asked.id,
+                        text="已与国网通州供电公司对接，将于两周内完成现场勘查。")
+        requests.file(s, actor=ent2, kind="complaint", subject="奖励资金到账时间",
+                      body="去年核定的奖励资金尚未到账，请告知办理进度。")
+        requests.put_package(s, actor=OFFICE, org_id=ids[0], data=ServicePackageIn(
+            contact_name="王敏", contact_phone="010-81234567", department="区经济和信息化局",
+            services=["用地保障", "人才公寓", "政策申报辅导"]))

@@ -17,6 +17,7 @@ from huiqi.app.api import (
     audit,
     budget,
     calculator,
+    imports,
     matching,
     registry,
     requests,
@@ -54,8 +55,8 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
         return JSONResponse({"detail": f"conflicts with an existing record: {exc.orig}",
                              "code": "conflict"}, status_code=409)
 
-    for module in (session, calculator, registry, applications, matching, budget, requests, audit,
-                   settings):
+    for module in (session, calculator, registry, imports, applications, matching, budget, requests,
+                   audit, settings):
         app.include_router(module.router)
     return app
 

@@ -24,6 +24,7 @@ from huiqi.app.registry.models import Organisation, Person
 from huiqi.app.settings import service as settings
 from huiqi.engine.money import fen_to_yuan, yuan_to_fen
 
+READERS = (Role.APPLICANT, Role.REVIEWER, Role.OFFICE, Role.FINANCE, Role.AUDITOR)
 COMMITMENT_ZH = ("本单位（本人）承诺所填报信息真实、准确、完整，符合申报条件；如有虚假，"
                  "愿承担相应法律责任并退回所获资金。")
 COMMITMENT_EN = ("We (I) undertake that the information given is true, accurate and complete and that "
@@ -55,6 +56,8 @@ def move(session: Session, *, actor: Actor, app: Application, action: Action,
 
 
 def get(session: Session, *, actor: Actor, application_id: int) -> Application:
+    """One application, if the actor may see it (the administrator decides and reads none)."""
+    actor.require(*READERS)
     app = session.get(Application, application_id)
     if app is None:
         raise NotFound(f"application {application_id} not found")
@@ -65,6 +68,7 @@ def get(session: Session, *, actor: Actor, application_id: int) -> Application:
 def listing(session: Session, *, actor: Actor, state: str | None = None, measure: str | None = None,
             limit: int = 100, offset: int = 0) -> list[Application]:
     """Applicants see their own; reviewers those their department reviews; others all."""
+    actor.require(*READERS)
     stmt = select(Application).order_by(Application.id)
     if actor.role is Role.APPLICANT:
         stmt = stmt.where(Application.org_id == actor.org_id) if actor.org_id is not None else stmt.where(

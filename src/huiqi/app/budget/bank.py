@@ -67,8 +67,8 @@ class LocalBank:
                "amount_fen": amount_fen}
         try:
             with self.engine.begin() as c:
-                new_id = c.execute(insert(transfers).values(**row)).inserted_primary_key
-            return Transfer(reference=f"LB{new_id[0]:010d}", new=True)
+                new_id = c.execute(insert(transfers).values(**row).returning(transfers.c.id)).scalar_one()
+            return Transfer(reference=f"LB{new_id:010d}", new=True)
         except IntegrityError:
             with self.engine.connect() as c:
                 first = c.execute(select(transfers).where(transfers.c.key == key)).one()

@@ -92,6 +92,8 @@ def set_value(session: Session, *, actor: Actor, name: str, value: Any, effectiv
 
 def listing(session: Session, on: date) -> list[dict[str, Any]]:
     """Every parameter in force on ``on``, with its kind, provenance and change history."""
+    if on < shipped().effective:
+        raise Refused(f"on: {on} is before the notice took effect on {shipped().effective}")
     pol = policy_at(session)
     resolved = pol.params.at(on)
     history: dict[str, list[dict[str, Any]]] = {}
