@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from huiqi.app.errors import Conflict
+from huiqi.app.statemachine import StateMachine
 
 
 class State(StrEnum):
@@ -60,16 +60,5 @@ OPEN = frozenset({S.DRAFT, S.IN_REVIEW, S.RETURNED, S.APPROVED, S.APPEALED, S.OF
 TERMINAL = frozenset(State) - OPEN - {S.AWARDED, S.REJECTED}
 
 
-def target(state: str, action: Action) -> State:
-    """The state ``action`` leads to from ``state``, or a conflict naming what is allowed."""
-    sources, to = TRANSITIONS[action]
-    if State(state) not in sources:
-        allowed = ", ".join(sorted(s.value for s in sources))
-        raise Conflict(f"state: cannot {action.value} an application that is {state} "
-                       f"(only when {allowed})")
-    return to
-
-
-def actions_from(state: str) -> list[str]:
-    """What may happen next — shown to users so the workflow is never a mystery."""
-    return [a.value for a, (sources, _) in TRANSITIONS.items() if State(state) in sources]
+MACHINE = StateMachine("an application", State, TRANSITIONS)
+target, actions_from = MACHINE.target, MACHINE.actions_from

@@ -31,6 +31,7 @@ from huiqi.app.registry.models import Organisation
 from huiqi.app.requests.models import ServicePackage, ServiceRequest
 from huiqi.app.requests.schemas import KINDS, RATINGS, ServicePackageIn
 from huiqi.app.settings import service as settings
+from huiqi.app.statemachine import StateMachine
 
 
 class State(StrEnum):
@@ -62,18 +63,8 @@ ENTITY = "service_request"
 READERS = (Role.APPLICANT, Role.REVIEWER, Role.OFFICE, Role.AUDITOR)
 
 
-def target(state: str, action: Action) -> State:
-    """The state ``action`` leads to from ``state``, or a conflict naming what is allowed."""
-    sources, to = TRANSITIONS[action]
-    if State(state) not in sources:
-        allowed = ", ".join(sorted(s.value for s in sources))
-        raise Conflict(f"state: cannot {action.value} a request that is {state} (only when {allowed})")
-    return to
-
-
-def actions_from(state: str) -> list[str]:
-    """What may happen next to a request in ``state``."""
-    return [a.value for a, (sources, _) in TRANSITIONS.items() if State(state) in sources]
+MACHINE = StateMachine("a request", State, TRANSITIONS)
+target, actions_from = MACHINE.target, MACHINE.actions_from
 
 
 def _move(session: Session, *, actor: Actor, req: ServiceRequest, action: Action, now: datetime,
