@@ -17,3 +17,15 @@ def test_an_applicant_starts_an_application_over_http(db_url: str,
     assert r.status_code == 201, r.text
     assert r.json()["state"] == "draft"
     assert r.json()["facts"]["beneficiaries"][0]["regional_contribution"]["2024"] == "12000000.00"
+
+
+def test_the_docs_pages_load_every_asset_from_the_app_itself(db_url: str) -> None:
+    import re
+
+    c = client(db_url)
+    for page in ("/docs", "/redoc"):
+        html = c.get(page).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"url: '([^']+)'", html)
+        assert assets and all(a.startswith("/") for a in assets), assets
+        for a in assets:
+            assert c.get(a).status_code == 200, a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -36,7 +37,8 @@ send the token as `Authorization: Bearer <token>`."""
 def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAPI:
     """The API over the database at ``url`` (already migrated)."""
     engine = make_engine(url)
-    app = FastAPI(title="huiqi 惠企", version="0.1.0", description=DESCRIPTION)
+    # the docs pages' scripts and styles are served by the app itself: intranets are offline
+    app = FastAPIOffline(title="huiqi 惠企", version="0.1.0", description=DESCRIPTION)
     app.state.engine = engine
     app.state.sessions = sessions(engine)
     app.state.bank_url = bank_url or url
