@@ -86,6 +86,7 @@ POLICY: dict[tuple[str, str], tuple[frozenset[str] | str, Body]] = {
         "kind": "talent", "subtype": "A", "recognised_on": "2024-03-01"}}),
     ("POST", "/imports/organisations"): (frozenset({OFF}), CSV),
     ("POST", "/imports/facts"): (frozenset({OFF}), FACTS),
+    ("GET", "/reviews/overdue"): (frozenset({OFF, AUD}), None),
     ("GET", "/applications"): (EVERYONE - {ADM}, None),
     ("POST", "/applications"): (frozenset({APP}), {"json": {"measure": "m07.rd", "year": 2024}}),
     ("GET", "/applications/{application_id}"): (EVERYONE - {ADM}, None),

@@ -93,3 +93,21 @@ def test_an_applicant_cannot_see_another_organisations_application(world: World)
     app_id = submitted(world)
     with pytest.raises(Forbidden), transaction(world.factory) as s:
         apps.get(s, actor=Actor("other", Role.APPLICANT, org_id=world.org_id + 1), application_id=app_id)
+
+
+def test_a_review_left_beyond_its_time_limit_is_reported_overdue(world: World) -> None:
+    from datetime import UTC, date, datetime
+
+    # submitted Monday 2024-06-03; m01.new's departments have 5 working days → due Monday 06-10
+    with transaction(world.factory) as s:
+        app = apps.start(s, actor=world.applicant, measure="m01.new", year=2024)
+        apps.submit(s, actor=world.applicant, application_id=app.id, accept_commitment=True,
+                    signatory="张三", now=datetime(2024, 6, 3, 9, 0, tzinfo=UTC))
+        apps.review(s, actor=ECON, application_id=app.id, approve=True, reason=None,
+                    now=datetime(2024, 6, 5, 9, 0, tzinfo=UTC))
+    with transaction(world.factory) as s:
+        assert apps.overdue(s, actor=OFFICE, on=date(2024, 6, 10)) == []
+        (late,) = apps.overdue(s, actor=OFFICE, on=date(2024, 6, 11))
+        assert (late.department, late.due_on) == (SCI.department, date(2024, 6, 10))
+        done = [r for r in apps.reviews(s, actor=OFFICE, application_id=app.id) if r.state == "approved"]
+        assert done[0].elapsed_days == 2  # Monday → Wednesday

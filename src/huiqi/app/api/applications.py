@@ -11,6 +11,8 @@ from huiqi.app.api.deps import DB, Current, Yuan, fen, yuan
 from huiqi.app.applications import service as apps
 from huiqi.app.applications.lifecycle import actions_from
 from huiqi.app.applications.models import Application, Decision, Review, Step
+from huiqi.app.db import utcnow
+from huiqi.app.settings import service as settings
 
 router = APIRouter(tags=["applications"])
 
@@ -92,6 +94,14 @@ def listing(db: DB, actor: Current, state: str | None = None, measure: str | Non
 def start(body: Start, db: DB, actor: Current) -> dict[str, Any]:
     a = apps.start(db, actor=actor, measure=body.measure, year=body.year, item=body.item)
     return application_json(a, full=True)
+
+
+@router.get("/reviews/overdue", summary="Reviews past their time limit (office, auditor)")
+def overdue(db: DB, actor: Current) -> list[dict[str, Any]]:
+    today = utcnow().date()
+    return [{**_review(r), "application": r.application_id,
+             "overdue_working_days": settings.calendar(db).between(r.due_on, today)}
+            for r in apps.overdue(db, actor=actor, on=today)]
 
 
 @router.get("/applications/{application_id}", summary="One application with its snapshot")

@@ -332,6 +332,8 @@ def steps(session: Session, *, actor: Actor, application_id: int) -> list[Step]:
                                 .order_by(Step.id)))
 
 
-def overdue(session: Session, *, on: date) -> list[Review]:
-    """Pending reviews past their time limit (for the office's dashboard)."""
-    return list(session.scalars(select(Review).where(Review.state == "pending", Review.due_on < on)))
+def overdue(session: Session, *, actor: Actor, on: date) -> list[Review]:
+    """Pending reviews past their time limit, oldest first (the office's dashboard, auditors)."""
+    actor.require(Role.OFFICE, Role.AUDITOR)
+    return list(session.scalars(select(Review).where(Review.state == "pending", Review.due_on < on)
+                                .order_by(Review.due_on, Review.id)))
