@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.app.http import add_users, client, login
@@ -29,3 +30,20 @@ def test_the_docs_pages_load_every_asset_from_the_app_itself(db_url: str) -> Non
         assert assets and all(a.startswith("/") for a in assets), assets
         for a in assets:
             assert c.get(a).status_code == 200, a
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/applications/100000000000000000000", None),
+    ("GET", "/payments?application=100000000000000000000", None),
+    ("PUT", "/budgets/m01.new/100000000000000000000", {"amount": "1.00"}),
+    ("PUT", "/settings/credit_gates", 5),
+    ("PUT", "/settings/credit_gates", [[1]]),
+    ("PUT", "/settings/calendar", {"holidays": [], "typo": []}),
+])
+def test_out_of_range_or_malformed_values_are_refused_not_a_server_error(
+        db_url: str, factory: sessionmaker[Session], method: str, path: str, body: object) -> None:
+    add_users(factory, None)
+    c = client(db_url)
+    role = "admin1" if "settings" in path else "finance1"
+    r = c.request(method, path, json=body, headers=login(c, role))
+    assert r.status_code in (404, 422), r.text

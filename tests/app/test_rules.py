@@ -155,3 +155,25 @@ def test_an_award_raised_on_appeal_releases_the_first_commitment(world: World) -
         assert kinds == [("commit", 500_000_000), ("release", 500_000_000), ("commit", 840_000_000)]
         (line,) = budget.reconcile(s, year=2024)
         assert line.committed_fen == 840_000_000 and line.consistent
+
+
+def test_a_draft_without_an_item_blocks_a_second_application_for_any_item(world: World) -> None:
+    little_giant_twice(world)
+    with transaction(world.factory) as s:
+        apps.start(s, actor=world.applicant, measure="m10", year=2024)
+    with pytest.raises(Conflict, match="already draft"), transaction(world.factory) as s:
+        apps.start(s, actor=world.applicant, measure="m10", year=2024, item="little_giant")
+
+
+def test_an_appeal_cannot_bring_a_second_award_for_the_same_year(world: World) -> None:
+    # A rejected, B started and awarded, then A appealed: awarding A too is refused
+    first = submit(world)
+    approve(world, first)
+    decide(world, first, None, reasons="材料不全")
+    second = submit(world)
+    approve(world, second)
+    award(world, second, 840_000_000)
+    with transaction(world.factory) as s:
+        apps.appeal(s, actor=world.applicant, application_id=first, reasons="请复核")
+    with pytest.raises(Refused, match=f"already awarded in application {second}"):
+        decide(world, first, 840_000_000)

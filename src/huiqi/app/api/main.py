@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from huiqi.app.api import (
@@ -54,8 +54,24 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        return JSONResponse({"detail": f"conflicts with an existing record: {exc.orig}",
+        # the database's own text may quote other records' values (PIPL): not sent
+        return JSONResponse({"detail": "conflicts with an existing record (a value that must be "
+                             "unique is taken, or a referenced record does not exist)",
                              "code": "conflict"}, status_code=409)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _range(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": "a value is out of the range the records can hold "
+                             "(an identifier or number too large)", "code": "out_of_range"},
+                            status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
+        if "locked" not in str(exc.orig):
+            raise exc
+        return JSONResponse({"detail": "the database is busy with a long task; try again shortly",
+                             "code": "busy"}, status_code=503, headers={"Retry-After": "5"})
 
     for module in (session, calculator, registry, imports, applications, matching, budget, requests,
                    audit, settings):

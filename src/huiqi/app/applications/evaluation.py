@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.app.applications.models import Application
 from huiqi.app.errors import Refused
+from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import Organisation
 from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.explain import Result
@@ -42,25 +43,48 @@ def ledger_history(session: Session, *, org_id: int | None, person_id: int | Non
     return out
 
 
+# facts the registry holds for an organisation: where it holds them, they replace what was typed
+REGISTRY_OWNED = ("one_matter", "key_enterprise", "fits_industry_positioning", "listed_on",
+                  "regional_contribution", "rd_investment", "chain_leader", "introduced_by", "titles",
+                  "size", "history")
+
+
+def _registered(session: Session, b: dict[str, Any], year: int, exclude: int | None) -> dict[str, Any]:
+    """A beneficiary's facts with the registry's values put over the typed ones."""
+    org = session.scalar(select(Organisation).where(Organisation.uscc == b.get("id")))
+    if org is None:
+        return b
+    hist = ledger_history(session, org_id=org.id, person_id=None, exclude=exclude)
+    known = registry.beneficiary(session, org, year, hist)
+    out = {k: v for k, v in b.items() if k not in REGISTRY_OWNED or k not in known}
+    out.pop("history", None)
+    out.update({k: v for k, v in known.items() if k in REGISTRY_OWNED})
+    if "size" in b and "size" in known:  # figures the registry lacks may still be given
+        out["size"] = {**b["size"], **known["size"]}
+    return out
+
+
 def authoritative(session: Session, app: Application, facts: dict[str, Any]) -> dict[str, Any]:
-    """The facts with the registry-owned fields of every registered beneficiary put back."""
+    """The facts as the engine must see them: registry-owned values (figures, recognitions,
+    flags, the ledger's history) over whatever was typed, and for an introducer the registered
+    enterprises it brought in, added here so that their figures never reach the applicant."""
     case = dict(facts)
     case["year"] = app.year
     bens = []
     for b in case.get("beneficiaries", []):
-        b = dict(b)
-        org = session.scalar(select(Organisation).where(Organisation.uscc == b.get("id")))
-        if org is not None:
-            b["one_matter"] = org.one_matter
-            hist = ledger_history(session, org_id=org.id, person_id=None, exclude=app.id)
-        elif app.person_id is not None and b.get("id") == f"P{app.person_id}":
+        b = _registered(session, dict(b), app.year, app.id)
+        if app.person_id is not None and b.get("id") == f"P{app.person_id}":
+            b.pop("history", None)
             hist = ledger_history(session, org_id=None, person_id=app.person_id, exclude=app.id)
-        else:
-            hist = b.get("history", [])
-        b.pop("history", None)
-        if hist:
-            b["history"] = hist
+            if hist:
+                b["history"] = hist
         bens.append(b)
+    if app.org_id is not None:
+        present = {b.get("id") for b in bens}
+        for member in registry.introduced(session, app.org_id):
+            if member.uscc not in present:
+                hist = ledger_history(session, org_id=member.id, person_id=None)
+                bens.append(registry.beneficiary(session, member, app.year, hist))
     case["beneficiaries"] = bens
     return case
 

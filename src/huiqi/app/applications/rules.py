@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.app.applications import evaluation
@@ -29,6 +30,10 @@ def check(session: Session, *, app: Application, amount_fen: int, on: date) -> N
             zh, en = CREDIT_LISTS[hit.list]
             raise Refused(f"credit: the organisation is on the {en} since {hit.listed_on} "
                           f"(在{zh}中, source: {hit.source}); awards are refused while it is listed")
+    twin = _already_awarded(session, app)
+    if twin is not None:
+        raise Refused(f"rules: {app.measure} {app.year}{' ' + app.item if app.item else ''} was already "
+                      f"awarded in application {twin.id} (state {twin.state}); one award per matter")
     pol = policy_at(session, app.param_version)
     result = evaluation.pick(evaluation.evaluate(session, app, pol, app.facts), app.item)
     if result.status != "eligible" or result.ceiling is None:
@@ -37,3 +42,16 @@ def check(session: Session, *, app: Application, amount_fen: int, on: date) -> N
     if amount_fen > ceiling:
         raise Refused(f"amount: {fen_to_yuan(amount_fen)} exceeds the ceiling {fen_to_yuan(ceiling)} that "
                       "the ledger and registry allow today")
+
+
+def _already_awarded(session: Session, app: Application) -> Application | None:
+    """Another award of the same beneficiary for the same measure, year and item (the engine's
+    history counts earlier years; two applications of one year meet here)."""
+    stmt = select(Application).where(
+        Application.id != app.id, Application.measure == app.measure, Application.year == app.year,
+        Application.state.in_(evaluation.AWARDED))
+    stmt = (stmt.where(Application.org_id == app.org_id) if app.org_id is not None
+            else stmt.where(Application.person_id == app.person_id))
+    if app.item is not None:
+        stmt = stmt.where((Application.item == app.item) | Application.item.is_(None))
+    return session.scalars(stmt.limit(1)).first()

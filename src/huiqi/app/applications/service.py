@@ -55,13 +55,19 @@ def move(session: Session, *, actor: Actor, app: Application, action: Action,
            entity_id=app.id, before={"state": before}, after={"state": to.value, "note": note}, at=now)
 
 
-def get(session: Session, *, actor: Actor, application_id: int) -> Application:
-    """One application, if the actor may see it (the administrator decides and reads none)."""
+def get(session: Session, *, actor: Actor, application_id: int, for_change: bool = False) -> Application:
+    """One application, if the actor may see it: applicants their own, reviewers those their
+    department reviews; the administrator decides and reads none. ``for_change`` locks the row
+    and reads it afresh, so that two people acting on it at once take turns."""
     actor.require(*READERS)
-    app = session.get(Application, application_id)
+    app = session.get(Application, application_id, with_for_update=True if for_change else None,
+                      populate_existing=for_change)
     if app is None:
         raise NotFound(f"application {application_id} not found")
     actor.check_can_see(org_id=app.org_id, person_id=app.person_id)
+    if actor.role is Role.REVIEWER and session.scalar(select(Review.id).where(
+            Review.application_id == app.id, Review.department == actor.department).limit(1)) is None:
+        raise Forbidden(f"department {actor.department} does not review application {app.id}")
     return app
 
 
@@ -85,17 +91,15 @@ def listing(session: Session, *, actor: Actor, state: str | None = None, measure
 
 def prefill(session: Session, *, org: Organisation | None, person: Person | None,
             year: int) -> dict[str, Any]:
-    """A case file from the registry: the beneficiary, and for introducers the ones introduced."""
+    """A case file from the registry with the beneficiary's own facts only: the enterprises an
+    introducer brought in are added when the engine runs, never shown to the introducer."""
     if person is not None:
         hist = evaluation.ledger_history(session, org_id=None, person_id=person.id)
         return {"year": year, "beneficiaries": [registry.person_beneficiary(session, person, year, hist)]}
     assert org is not None
-    bens = [registry.beneficiary(session, org, year,
-                                 evaluation.ledger_history(session, org_id=org.id, person_id=None))]
-    for member in registry.introduced(session, org.id):
-        bens.append(registry.beneficiary(session, member, year, evaluation.ledger_history(
-            session, org_id=member.id, person_id=None)))
-    return {"year": year, "beneficiaries": bens, "loans": []}
+    own = registry.beneficiary(session, org, year,
+                               evaluation.ledger_history(session, org_id=org.id, person_id=None))
+    return {"year": year, "beneficiaries": [own], "loans": []}
 
 
 def start(session: Session, *, actor: Actor, measure: str, year: int, item: str | None = None,
@@ -144,7 +148,8 @@ def _refuse_duplicate(session: Session, *, org_id: int | None, person_id: int | 
         Application.state.in_([s.value for s in OPEN | {State.AWARDED, State.PAID}]))
     stmt = stmt.where(Application.org_id == org_id) if org_id is not None else stmt.where(
         Application.person_id == person_id)
-    stmt = stmt.where(Application.item == item) if item is not None else stmt
+    if item is not None:  # an application not yet tied to an item stands for every item
+        stmt = stmt.where((Application.item == item) | Application.item.is_(None))
     for other, state in session.execute(stmt):
         raise Conflict(f"application {other} for {measure} {year} is already {state}; "
                        "continue that one")
@@ -153,7 +158,7 @@ def _refuse_duplicate(session: Session, *, org_id: int | None, person_id: int | 
 def update_facts(session: Session, *, actor: Actor, application_id: int,
                  facts: dict[str, Any]) -> Application:
     """Replace the draft's facts (applicant, while draft or returned); checked against the schema."""
-    app = get(session, actor=actor, application_id=application_id)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
     actor.require(Role.APPLICANT)
     if app.state not in (State.DRAFT, State.RETURNED):
         raise Conflict(f"state: facts can be changed while draft or returned, not {app.state}")
@@ -169,7 +174,7 @@ def submit(session: Session, *, actor: Actor, application_id: int, accept_commit
            signatory: str, now: datetime | None = None) -> Application:
     """Sign the commitment (告知承诺), compute and snapshot the ceiling, open the parallel review."""
     now = now or utcnow()
-    app = get(session, actor=actor, application_id=application_id)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
     actor.require(Role.APPLICANT)
     target(app.state, Action.SUBMIT)
     if not accept_commitment:
@@ -215,7 +220,7 @@ def review(session: Session, *, actor: Actor, application_id: int, approve: bool
     """One department approves, or returns with reasons (the application goes back to the applicant)."""
     now = now or utcnow()
     actor.require(Role.REVIEWER)
-    app = get(session, actor=actor, application_id=application_id)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
     if app.state != State.IN_REVIEW:
         raise Conflict(f"state: the application is {app.state}, not in review")
     rev = session.scalar(select(Review).where(Review.application_id == app.id, Review.round == app.round,
@@ -255,7 +260,7 @@ def decide(session: Session, *, actor: Actor, application_id: int, award: bool,
     or rejects with reasons. ``version`` guards against deciding on a stale view (409)."""
     now = now or utcnow()
     actor.require(Role.OFFICE)
-    app = get(session, actor=actor, application_id=application_id)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
     if version is not None and version != app.version:
         raise Conflict(f"version: the application changed since you read it (now v{app.version})")
     on_appeal = app.state == State.APPEALED
@@ -300,7 +305,7 @@ def appeal(session: Session, *, actor: Actor, application_id: int, reasons: str,
     from huiqi.app.budget.models import Payment
 
     actor.require(Role.APPLICANT)
-    app = get(session, actor=actor, application_id=application_id)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
     target(app.state, Action.APPEAL)
     if app.appealed:
         raise Conflict("appeal: this decision has already been appealed once (one 复核 per decision)")
@@ -315,7 +320,7 @@ def appeal(session: Session, *, actor: Actor, application_id: int, reasons: str,
 
 def withdraw(session: Session, *, actor: Actor, application_id: int) -> Application:
     actor.require(Role.APPLICANT)
-    app = get(session, actor=actor, application_id=application_id)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
     move(session, actor=actor, app=app, action=Action.WITHDRAW)
     return app
 

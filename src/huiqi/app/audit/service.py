@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -22,6 +22,7 @@ from huiqi.app.auth.roles import Actor
 from huiqi.app.db import utcnow
 
 GENESIS = "0" * 64
+ENTITY_ID_LENGTH = 40
 
 
 def _canonical(value: Any) -> Any:
@@ -38,17 +39,23 @@ def digest(prev: str, at: datetime, actor: str, action: str, entity: str, entity
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def serialise(session: Session) -> None:
+    """Take the chain's lock now (PostgreSQL; SQLite's writers are serial already). A transaction
+    that will lock other rows before auditing takes it first, so that locks are always taken in
+    the same order and two transactions never wait for each other."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(8808)"))  # released at commit
+
+
 def record(session: Session, *, actor: Actor | str, action: str, entity: str,
            entity_id: object = None, before: Any = None, after: Any = None,
            at: datetime | None = None) -> AuditEntry:
     """Append one entry (in the caller's transaction): who, when, what, before and after."""
-    if session.get_bind().dialect.name == "postgresql":
-        # one writer extends the chain at a time; released at commit
-        session.execute(text("SELECT pg_advisory_xact_lock(8808)"))
+    serialise(session)
     prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
-    when = at or utcnow()
+    when = (at or utcnow()).astimezone(UTC)  # hashed as stored
     who = actor.username if isinstance(actor, Actor) else actor
-    eid = None if entity_id is None else str(entity_id)
+    eid = None if entity_id is None else str(entity_id)[:ENTITY_ID_LENGTH]
     b, a = _canonical(before), _canonical(after)
     entry = AuditEntry(at=when, actor=who, action=action, entity=entity, entity_id=eid, before=b,
                        after=a, prev_hash=prev, hash=digest(prev, when, who, action, entity, eid, b, a))

@@ -87,7 +87,8 @@ def _digest(token: str) -> str:
 def login(session: Session, *, username: str, password: str, now: datetime | None = None) -> str:
     """A bearer token for valid credentials; after 5 failures the account waits 15 minutes."""
     now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == username))
+    # locked: parallel guesses are counted one after the other, never over each other
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None:
         hasher.verify(password, _DUMMY)  # same work as for a real user: no timing oracle
         raise Unauthorised("username or password is wrong")
@@ -95,6 +96,8 @@ def login(session: Session, *, username: str, password: str, now: datetime | Non
         raise TooManyAttempts(f"too many failed logins; try again after {user.locked_until:%H:%M} UTC")
     if not hasher.verify(password, user.password_hash) or not user.active:
         user.failed_logins += 1
+        record(session, actor=user.username, action="user.login_failed", entity="user",
+               entity_id=user.id, after={"failed_logins": user.failed_logins}, at=now)
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0
             record(session, actor=user.username, action="user.locked", entity="user",
@@ -126,3 +129,6 @@ def logout(session: Session, token: str) -> None:
     row = session.scalar(select(Token).where(Token.token_hash == _digest(token)))
     if row is not None:
         row.revoked = True
+        user = session.get(User, row.user_id)
+        record(session, actor=user.username if user else "?", action="user.logout", entity="user",
+               entity_id=row.user_id)

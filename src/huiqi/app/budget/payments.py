@@ -69,7 +69,8 @@ def create_batch(session: Session, *, actor: Actor, measure: str | None = None,
         stmt = stmt.where(Application.year == year)
     result = BatchResult(None)
     ready = []
-    for app in session.scalars(stmt.order_by(Application.id)):
+    # locked: an appeal of one of these awards waits for the batch, then finds it instructed
+    for app in session.scalars(stmt.order_by(Application.id).with_for_update()):
         name, bank, account_no, account_name = _payee(session, app)
         if not account_no:
             result.skipped.append({"application": app.id, "reason": "no registered bank account"})

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from huiqi.app.applications.models import Application
-from huiqi.app.audit.service import record
+from huiqi.app.audit.service import record, serialise
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget.models import POOL_YEAR, Budget, LedgerEntry
 from huiqi.app.errors import Refused
@@ -25,6 +25,7 @@ def set_budget(session: Session, *, actor: Actor, measure: str, year: int, amoun
                note: str | None = None) -> Budget:
     """Set the budget of a measure for a year (year 0: a pool for the policy's whole life)."""
     actor.require(Role.FINANCE)
+    serialise(session)  # before the budget row is locked: the order every transaction keeps
     if measure not in policy().measures:
         raise Refused(f"measure: unknown measure id {measure!r}")
     if year != POOL_YEAR and year < policy().effective.year:

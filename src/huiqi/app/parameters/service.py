@@ -24,7 +24,7 @@ from huiqi.engine.policy import Policy
 from huiqi.policy.tongzhou_2024_8 import policy as shipped
 
 OFFICE_DOCUMENT = "通州区产业发展促进委员会办公室核定"
-_cache: dict[int, Policy] = {}
+_cache: dict[tuple[tuple[Any, ...], ...], Policy] = {}
 _lock = threading.Lock()
 
 
@@ -40,25 +40,27 @@ def current_version(session: Session) -> int:
 def policy_at(session: Session, version: int | None = None) -> Policy:
     """The policy with the office's changes up to ``version`` (default: the latest)."""
     v = current_version(session) if version is None else version
+    changes = list(session.execute(
+        select(ParameterChange.id, ParameterChange.name, ParameterChange.value,
+               ParameterChange.effective_from, ParameterChange.reference)
+        .where(ParameterChange.id <= v).order_by(ParameterChange.id)))
+    key = tuple(tuple(c) for c in changes)  # the content, not the number: several databases
     with _lock:
-        if v in _cache:
-            return _cache[v]
-    changes = list(session.scalars(select(ParameterChange).where(ParameterChange.id <= v)
-                                   .order_by(ParameterChange.id)))
+        if key in _cache:
+            return _cache[key]
     base = shipped()
     decls = dict(base.params.decls)
-    for c in changes:
-        decl = decls[c.name]
-        dated = DatedValue(since=c.effective_from, value=coerce(c.name, decl.unit, c.value),
-                           reference=Reference(document=OFFICE_DOCUMENT, clause=f"v{c.id} {c.reference}"))
-        values = sorted([x for x in decl.values if x.since != c.effective_from] + [dated],
-                        key=lambda x: x.since)
-        decls[c.name] = decl.model_copy(update={"values": values})
+    for cid, name, value, since, reference in changes:
+        decl = decls[name]
+        dated = DatedValue(since=since, value=coerce(name, decl.unit, value),
+                           reference=Reference(document=OFFICE_DOCUMENT, clause=f"v{cid} {reference}"))
+        values = sorted([x for x in decl.values if x.since != since] + [dated], key=lambda x: x.since)
+        decls[name] = decl.model_copy(update={"values": values})
     result = dataclasses.replace(base, params=ParamSet(decls), cache={}) if changes else base
     with _lock:
         if len(_cache) > 32:
             _cache.pop(next(iter(_cache)))
-        _cache[v] = result
+        _cache[key] = result
     return result
 
 

@@ -43,10 +43,15 @@ def put(session: Session, *, actor: Actor, key: str, value: Any) -> Any:
     if key not in DEFAULTS:
         raise Refused(f"unknown setting {key!r}; known: {sorted(DEFAULTS)}")
     if key == "credit_gates":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Refused(f"credit_gates: expected a list of list names from {sorted(CREDIT_LISTS)}")
         unknown = sorted(set(value) - set(CREDIT_LISTS))
         if unknown:
             raise Refused(f"credit_gates: unknown lists {unknown}; known: {sorted(CREDIT_LISTS)}")
     if key == "calendar":
+        if not isinstance(value, dict) or set(value) - {"holidays", "workdays"}:
+            raise Refused("calendar: expected {holidays: [YYYY-MM-DD], workdays: [YYYY-MM-DD]}, "
+                          "nothing else")
         try:
             Calendar.of(value.get("holidays", []), value.get("workdays", []))
         except (AttributeError, TypeError, ValueError):

@@ -419,6 +419,10 @@ def _append_only(table: str) -> None:
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
         )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
+        )
         return
     for verb in ("UPDATE", "DELETE"):
         op.execute(
@@ -431,6 +435,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in ("ledger", "audit_log"):
             op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
             op.execute(f"DROP FUNCTION {table}_append_only()")
     with op.batch_alter_table('tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tokens_user_id'))
