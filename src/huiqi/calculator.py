@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
+import queue
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -98,15 +99,21 @@ def check_year(policy: Policy, year: int | None) -> int:
     return year
 
 
-# One embedded connection per thread: a DuckDB connection is not shared between threads.
-_local = threading.local()
+# Embedded connections are not shared between threads: each call borrows one from a pool and
+# gives it back, so a server's many worker threads warm up only as many as run at once.
+_idle: queue.SimpleQueue[CaseRunner] = queue.SimpleQueue()
 
 
-def _runner() -> CaseRunner:
-    runner: CaseRunner | None = getattr(_local, "runner", None)
-    if runner is None:
-        runner = _local.runner = CaseRunner()
-    return runner
+@contextmanager
+def _runner() -> Iterator[CaseRunner]:
+    try:
+        runner = _idle.get_nowait()
+    except queue.Empty:
+        runner = CaseRunner()
+    try:
+        yield runner
+    finally:
+        _idle.put(runner)
 
 
 def calculate(
@@ -120,5 +127,6 @@ def calculate(
         kinds = {b.kind.value for b in case.beneficiaries}
         measures = [mid for mid, m in policy.measures.items() if kinds & set(m.source.kinds)]
     compiled = compile_policy(policy, y, overrides, measures=measures)
-    rows = _runner().run(compiled, to_tables(case, y))
+    with _runner() as runner:
+        rows = runner.run(compiled, to_tables(case, y))
     return Calculation(y, [explain(compiled, row) for row in rows])

@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 DEFAULT_URL = "sqlite:///huiqi.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+READ_ONLY = "huiqi_read_only"  # execution option of sessions that only read
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -69,14 +70,18 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # readers (GET requests) share the file; writers queue for it from their first statement
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else
+                                 "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def sessions(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones take no write lock on SQLite."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -33,6 +34,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     db: DbOption = None,
     demo: Annotated[bool, typer.Option("--demo", help="load the demo district on first start")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes (one per core)")] = 1,
 ) -> None:
     """Start the HTTP API (OpenAPI at /docs), creating and migrating the database first."""
     import uvicorn
@@ -52,7 +54,12 @@ def serve(
         else:
             out.print("demo district already present (loaded on first start)")
     out.print(f"huiqi API on http://{host}:{port}  —  docs: http://{host}:{port}/docs  —  database {url}")
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+        return
+    os.environ["HUIQI_DB"] = url  # each worker process builds the app from it
+    uvicorn.run("huiqi.app.api.main:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
 
 
 @db_app.command("upgrade")

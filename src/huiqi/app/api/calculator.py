@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from huiqi.app.api.deps import DB, Current
+from huiqi.app.api.deps import DB, Current, ReadDB
 from huiqi.app.errors import Refused
 from huiqi.app.parameters import service as parameters
 from huiqi.calculator import InputError, calculate, parse_case
@@ -18,7 +18,7 @@ router = APIRouter(tags=["calculator"])
 
 
 @router.post("/calculate", summary="Every measure for every beneficiary of a case, explained")
-def calc(db: DB, case: Annotated[dict[str, Any], Body(description="a case file (see GET /schema)")],
+def calc(db: ReadDB, case: Annotated[dict[str, Any], Body(description="a case file (see GET /schema)")],
          year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
          measures: Annotated[str | None, Query(description="comma-separated measure ids")] = None,
          ) -> dict[str, Any]:

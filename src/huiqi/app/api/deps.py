@@ -27,12 +27,21 @@ def factory(request: Request) -> sessionmaker[Session]:
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back on any error."""
-    with factory(request)() as session, session.begin():
+    """The request's unit of work: committed when the route returns, rolled back on any error.
+    GET requests only read, and take no write lock."""
+    make = request.app.state.readers if request.method == "GET" else factory(request)
+    with make() as session, session.begin():
+        yield session
+
+
+def _read_session(request: Request) -> Iterator[Session]:
+    """A session that only reads, whatever the method (the calculator's POST)."""
+    with request.app.state.readers() as session, session.begin():
         yield session
 
 
 DB = Annotated[Session, Depends(_session, scope="function")]
+ReadDB = Annotated[Session, Depends(_read_session, scope="function")]
 
 
 def _actor(request: Request,
@@ -41,7 +50,7 @@ def _actor(request: Request,
     that run their own transactions, like payment runs, hold no lock while they work)."""
     if creds is None:
         raise Unauthorised("log in first: POST /auth/login, then send 'Authorization: Bearer <token>'")
-    with factory(request)() as session, session.begin():
+    with request.app.state.readers() as session, session.begin():
         return auth.actor_of(auth.authenticate(session, creds.credentials))
 
 

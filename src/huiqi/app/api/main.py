@@ -41,6 +41,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
     app = FastAPIOffline(title="huiqi 惠企", version="0.1.0", description=DESCRIPTION)
     app.state.engine = engine
     app.state.sessions = sessions(engine)
+    app.state.readers = sessions(engine, read_only=True)
     app.state.bank_url = bank_url or url
 
     @app.exception_handler(DomainError)
