@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from huiqi.app.applications.models import Application
 from huiqi.app.errors import Refused
 from huiqi.app.registry import service as registry
-from huiqi.app.registry.models import Organisation
+from huiqi.app.registry.models import Organisation, Person
 from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.explain import Result
 from huiqi.engine.policy import Policy
@@ -74,10 +74,14 @@ def authoritative(session: Session, app: Application, facts: dict[str, Any]) -> 
     for b in case.get("beneficiaries", []):
         b = _registered(session, dict(b), app.year, app.id)
         if app.person_id is not None and b.get("id") == f"P{app.person_id}":
-            b.pop("history", None)
+            person = session.get(Person, app.person_id)
+            assert person is not None
             hist = ledger_history(session, org_id=None, person_id=app.person_id, exclude=app.id)
-            if hist:
-                b["history"] = hist
+            known = registry.person_beneficiary(session, person, app.year, hist)
+            b.pop("history", None)
+            # the selection (入选) is the registry's; the purchase date is the talent's to give
+            b["talent"] = {**(b.get("talent") or {}), **known["talent"]}
+            b.update({k: v for k, v in known.items() if k == "history"})
         bens.append(b)
     if app.org_id is not None:
         present = {b.get("id") for b in bens}
