@@ -67,6 +67,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
+    yield from _fresh_pg(request)
+
+
+def _fresh_pg(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new PostgreSQL database copied from the migrated template, dropped afterwards."""
     admin, template = request.getfixturevalue("pg_template")
     name = f"huiqi_t{os.getpid()}_{next(_counter)}"
     with admin.connect() as c:
@@ -91,10 +96,4 @@ def factory(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh PostgreSQL database only (concurrency tests)."""
-    admin, template = request.getfixturevalue("pg_template")
-    name = f"huiqi_t{os.getpid()}_{next(_counter)}"
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    yield _with_db(os.environ["HUIQI_TEST_POSTGRES"], name)
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    yield from _fresh_pg(request)
