@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.app.applications.lifecycle import OPEN, State
 from huiqi.app.applications.models import Application
 from huiqi.app.errors import Refused
 from huiqi.app.registry import service as registry
@@ -19,7 +20,24 @@ from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.explain import Result
 from huiqi.engine.policy import Policy
 
-AWARDED = ("awarded", "paid")
+AWARDED = (State.AWARDED.value, State.PAID.value)
+HELD = tuple(s.value for s in OPEN) + AWARDED
+
+
+def holding(session: Session, *, org_id: int | None, person_id: int | None, measure: str, year: int,
+            item: str | None, states: tuple[str, ...] = HELD,
+            exclude: int | None = None) -> Application | None:
+    """The beneficiary's application or offer for (measure, year, item) in one of ``states``
+    (open, awarded or paid by default), if any; one not yet tied to an item stands for every item."""
+    stmt = select(Application).where(Application.measure == measure, Application.year == year,
+                                     Application.state.in_(states))
+    stmt = stmt.where(Application.org_id == org_id) if org_id is not None else stmt.where(
+        Application.person_id == person_id)
+    if item is not None:
+        stmt = stmt.where((Application.item == item) | Application.item.is_(None))
+    if exclude is not None:
+        stmt = stmt.where(Application.id != exclude)
+    return session.scalars(stmt.order_by(Application.id).limit(1)).first()
 
 
 def beneficiary_id(session: Session, app: Application) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.app.applications import evaluation
@@ -47,11 +46,5 @@ def check(session: Session, *, app: Application, amount_fen: int, on: date) -> N
 def _already_awarded(session: Session, app: Application) -> Application | None:
     """Another award of the same beneficiary for the same measure, year and item (the engine's
     history counts earlier years; two applications of one year meet here)."""
-    stmt = select(Application).where(
-        Application.id != app.id, Application.measure == app.measure, Application.year == app.year,
-        Application.state.in_(evaluation.AWARDED))
-    stmt = (stmt.where(Application.org_id == app.org_id) if app.org_id is not None
-            else stmt.where(Application.person_id == app.person_id))
-    if app.item is not None:
-        stmt = stmt.where((Application.item == app.item) | Application.item.is_(None))
-    return session.scalars(stmt.limit(1)).first()
+    return evaluation.holding(session, org_id=app.org_id, person_id=app.person_id, measure=app.measure,
+                   year=app.year, item=app.item, states=evaluation.AWARDED, exclude=app.id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from huiqi.app.applications import evaluation, rules
-from huiqi.app.applications.lifecycle import OPEN, Action, State, target
+from huiqi.app.applications.lifecycle import Action, State, target
 from huiqi.app.applications.models import Application, Decision, Review, Step
 from huiqi.app.audit.service import record
 from huiqi.app.auth.roles import Actor, Role
@@ -143,15 +143,10 @@ def start(session: Session, *, actor: Actor, measure: str, year: int, item: str 
 
 def _refuse_duplicate(session: Session, *, org_id: int | None, person_id: int | None, measure: str,
                       year: int, item: str | None) -> None:
-    stmt = select(Application.id, Application.state).where(
-        Application.measure == measure, Application.year == year,
-        Application.state.in_([s.value for s in OPEN | {State.AWARDED, State.PAID}]))
-    stmt = stmt.where(Application.org_id == org_id) if org_id is not None else stmt.where(
-        Application.person_id == person_id)
-    if item is not None:  # an application not yet tied to an item stands for every item
-        stmt = stmt.where((Application.item == item) | Application.item.is_(None))
-    for other, state in session.execute(stmt):
-        raise Conflict(f"application {other} for {measure} {year} is already {state}; "
+    other = evaluation.holding(session, org_id=org_id, person_id=person_id, measure=measure,
+                               year=year, item=item)
+    if other is not None:
+        raise Conflict(f"application {other.id} for {measure} {year} is already {other.state}; "
                        "continue that one")
 
 

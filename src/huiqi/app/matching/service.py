@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.app.applications import evaluation
 from huiqi.app.applications import service as apps
-from huiqi.app.applications.lifecycle import OPEN, Action, State, target
+from huiqi.app.applications.lifecycle import Action, State, target
 from huiqi.app.applications.models import Application, Step
 from huiqi.app.audit.service import record
 from huiqi.app.auth.roles import STAFF, SYSTEM, Actor, Role
@@ -46,7 +46,6 @@ from huiqi.engine.policy import MeasureKind, Policy
 
 CHUNK = 2000  # organisations per case; 1,000 take about 1.3 s through the engine
 MATCHED = ("eligible", "incomplete")
-CLAIMED = tuple(s.value for s in OPEN | {State.AWARDED, State.PAID})
 RUN_LOCK = 8809  # one run at a time on PostgreSQL (SQLite's BEGIN IMMEDIATE queues writers already)
 
 
@@ -160,7 +159,8 @@ def _offer(session: Session, *, actor: Actor, org: Organisation, result: Result,
            cfg: MeasureConfig, now: datetime) -> int | None:
     """Offer an eligible match to its organisation; None when it already holds an application or
     offer for it that is open, awarded or paid, or when its own case does not qualify."""
-    held = claim(session, org_id=org.id, measure=result.measure, year=year, item=result.item)
+    held = evaluation.holding(session, org_id=org.id, person_id=None, measure=result.measure, year=year,
+                        item=result.item)
     if held is not None or _closed_offer(session, org_id=org.id, measure=result.measure, year=year,
                                          item=result.item):
         return None
@@ -197,17 +197,6 @@ def _closed_offer(session: Session, *, org_id: int, measure: str, year: int, ite
     if item is not None:
         stmt = stmt.where(Application.item == item)
     return session.scalar(stmt.limit(1)) is not None
-
-
-def claim(session: Session, *, org_id: int, measure: str, year: int,
-          item: str | None) -> Application | None:
-    """The organisation's application or offer for (measure, year, item) that is open, awarded or
-    paid, if any; one not yet tied to an item counts for every item."""
-    stmt = select(Application).where(Application.org_id == org_id, Application.measure == measure,
-                                     Application.year == year, Application.state.in_(CLAIMED))
-    if item is not None:
-        stmt = stmt.where((Application.item == item) | Application.item.is_(None))
-    return session.scalars(stmt.order_by(Application.id).limit(1)).first()
 
 
 def lapse_expired(session: Session, *, actor: Actor, today: date, now: datetime | None = None) -> int:

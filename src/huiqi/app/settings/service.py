@@ -12,6 +12,7 @@ from huiqi.app.audit.service import record
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
+from huiqi.app.parameters.service import policy
 from huiqi.app.settings.models import MeasureConfig, Setting
 from huiqi.app.workdays import Calendar
 
@@ -92,8 +93,6 @@ def configs(session: Session) -> list[MeasureConfig]:
 def configure_measure(session: Session, *, actor: Actor, measure: str, departments: list[str],
                       review_days: int, no_application: bool, offer_days: int) -> MeasureConfig:
     """Set which departments review a measure in parallel, their time limit and 免申即享 (office)."""
-    from huiqi.app.parameters.service import policy
-
     actor.require(Role.OFFICE)
     if measure not in policy().measures:
         raise Refused(f"measure: unknown measure id {measure!r}; see GET /measures")
