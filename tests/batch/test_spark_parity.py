@@ -50,6 +50,9 @@ def _has_java() -> bool:
     return shutil.which("java") is not None or (home is not None and Path(home, "bin", "java").exists())
 
 
+if not _has_java() and os.environ.get("HUIQI_REQUIRE_SPARK") == "1":
+    # CI installs Java: there, a missing runtime is a failure, not a reason to skip.
+    raise RuntimeError("HUIQI_REQUIRE_SPARK=1 but no Java runtime: no `java` on PATH and no JAVA_HOME")
 pytestmark = pytest.mark.skipif(
     not _has_java(), reason="Spark needs a Java runtime: no `java` on PATH and no JAVA_HOME"
 )
