@@ -1,7 +1,8 @@
 """Hand-worked cases, as data: ``cases/<measure>.yaml``, one file per measure.
 
 Each case gives the facts, the year and what the text says must come out — status, ceiling to
-the fen, the conditions that fail, the facts still missing — worked out by hand from the notice.
+the fen, the conditions that fail, the facts still missing, and where it matters a fact the
+result shows (``facts``: e.g. the derived size class) — worked out by hand from the notice.
 """
 
 from __future__ import annotations
@@ -57,5 +58,8 @@ def test_case(policy: Policy, case: dict[str, Any]) -> None:
             assert got.missing == want["missing"], label
         if "placeholder" in want:
             assert got.placeholder is want["placeholder"], label
+        for name, value in want.get("facts", {}).items():
+            shown = {f.name: f.value for f in got.facts}
+            assert shown[name] == value, f"{label}: fact {name}"
     if "total_ceiling" in case:
         assert calc.total_ceiling == Decimal(case["total_ceiling"])

@@ -16,7 +16,8 @@ ORGANISATIONS = (
     "service_institution", "fund_manager",
 )
 PERSON = ("person",)
-SME_CLASSES = ("medium", "small", "micro")
+# "sme": an SME whose exact class its figures leave open (one indicator decides, see facts.sme)
+SME_CLASSES = ("medium", "small", "micro", "sme")
 
 RC = Fact("rc_fen", "年度区域贡献", "annual regional contribution")
 RC_PREV = Fact("rc_prev_fen", "上年度区域贡献", "previous year's regional contribution")
