@@ -25,6 +25,13 @@ NULL = "\x00"  # a NULL value in detail
 
 X1_CLAUSE = "附则"
 
+# Statuses. NOTHING: every condition holds, but the ceiling is 0.00 (e.g. a new chain leader
+# without regional contribution yet) — eligible in principle, nothing to support this year; it
+# is neither counted, nor offered, nor applied for.
+ELIGIBLE, INELIGIBLE, INCOMPLETE, NOTHING = (
+    "eligible", "ineligible", "incomplete", "nothing_to_support"
+)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -208,22 +215,27 @@ def measure_relation(
         conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
         any_false = ibis.literal(False)
     unknown = [_unknown(ch.value) for ch in conds] + [r[f"n_{f}"] for f in m.basis_facts]
-    status = ibis.cases(
-        (any_false, "ineligible"), (ibis.or_(*unknown), "incomplete"), else_="eligible"
-    )
-    ceiling: Value = ibis.null("int64")
-    at_cap: Value = ibis.literal(False)
+    capped: Value = ibis.null("int64")
+    nothing: BooleanValue = ibis.literal(False)
     if m.basis is not None:
         capped = ibis.greatest(r.basis, 0)
         if m.cap is not None:
             capped = ibis.least(capped, ctx.fen(m.cap))
-            at_cap = (status == "eligible") & (r.basis >= ctx.fen(m.cap))
-        ceiling = ibis.ifelse(status == "eligible", capped, ibis.null("int64"))
+        # A ceiling of 0.00 is not support: the conditions hold, but there is nothing to give.
+        nothing = (capped == 0).fill_null(False)
+    status = ibis.cases(
+        (any_false, INELIGIBLE), (ibis.or_(*unknown), INCOMPLETE), (nothing, NOTHING),
+        else_=ELIGIBLE,
+    )
+    ceiling = ibis.ifelse(status == ELIGIBLE, capped, ibis.null("int64"))
+    at_cap: Value = ibis.literal(False)
+    if m.basis is not None and m.cap is not None:
+        at_cap = (status == ELIGIBLE) & (r.basis >= ctx.fen(m.cap))
     failed = ibis.literal(",").join(
         [ibis.ifelse(~ch.value.fill_null(True), ch.cond.name, ibis.null("string"))
          for ch in conds]
     )
-    missing = ibis.ifelse(status == "incomplete", _missing(conds, m.basis_facts, r), "")
+    missing = ibis.ifelse(status == INCOMPLETE, _missing(conds, m.basis_facts, r), "")
     placeholder = any(ctx.params[p].placeholder for p in m.all_params)
     cols: dict[str, Value] = {
         "beneficiary": r.sid,
@@ -240,7 +252,9 @@ def measure_relation(
         values = [r[f"c{i}"] for i in range(len(conds))]
         values += [r[f"f{i}"] for i in range(len(m.facts))] + [r.basis]
         cols["detail"] = ibis.literal(SEP).join([_text(v) for v in values])
-    return r.select(**cols)
+    out = r.select(**cols)
+    # a batch of candidates writes what may be supported: nothing to give is left out too
+    return out.filter(out.status != NOTHING) if drop_ineligible else out
 
 
 def layout(m: Measure, t: Tables, ctx: Ctx, clause: str) -> list[Condition]:
