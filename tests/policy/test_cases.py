@@ -58,6 +58,9 @@ def test_case(policy: Policy, case: dict[str, Any]) -> None:
             assert got.missing == want["missing"], label
         if "placeholder" in want:
             assert got.placeholder is want["placeholder"], label
+        for lang in ("zh", "en"):
+            if f"reason_{lang}" in want:
+                assert want[f"reason_{lang}"] in got.reason(lang), label
         for name, value in want.get("facts", {}).items():
             shown = {f.name: f.value for f in got.facts}
             assert shown[name] == value, f"{label}: fact {name}"

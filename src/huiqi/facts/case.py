@@ -106,9 +106,12 @@ class TitleKind(StrEnum):
 
 
 class Level(StrEnum):
-    WORLD = "world"
-    NATIONAL = "national"
-    MUNICIPAL = "municipal"
+    """Who granted a title. A level the text names is a condition (e.g. 国家级「智能制造标杆企业」)."""
+
+    WORLD = "world"  # 国际组织 (e.g. the World Economic Forum's 灯塔工厂)
+    NATIONAL = "national"  # 国家级
+    MUNICIPAL = "municipal"  # 北京市级
+    OTHER = "other"  # another issuer: another province's or city's, a district's, an association's
 
 
 class Title(Strict):

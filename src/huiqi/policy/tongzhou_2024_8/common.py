@@ -54,3 +54,16 @@ def by_value(column: str, params: dict[str, str]) -> Callable[[Table, Ctx], Inte
 def by_year_end(column: str) -> Callable[[Table, Ctx], BooleanValue]:
     """The date in ``column`` is before the end of the year asked about."""
     return lambda t, c: (t[column] < c.end).fill_null(False)
+
+
+def title_level(clause: str, levels: dict[str, str | None], zh: str, en: str) -> Condition:
+    """A title counts only at the level (or from the issuer) the text names for it (None: any)."""
+
+    def test(t: Table, c: Ctx) -> BooleanValue:
+        return ibis.cases(
+            *((t.item_kind == kind, ibis.literal(True) if level is None else t.item_level == level)
+              for kind, level in levels.items()),
+            else_=ibis.literal(False),
+        )
+
+    return Condition("title_level", clause, zh, en, test)
