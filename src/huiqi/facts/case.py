@@ -137,10 +137,16 @@ class ProjectKind(StrEnum):
     RENOVATION = "renovation"  # （十七）
 
 
+Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class RenovationMode(StrEnum):
+    """（十七）「鼓励通过自主、联营、租赁等方式」: encouraged ways, an open list, not a condition."""
+
     SELF = "self"  # 自主
     JOINT = "joint"  # 联营
     LEASED = "leased"  # 租赁
+    OTHER = "other"  # another way (等), described in mode_description for the reviewer
 
 
 class Project(Strict):
@@ -150,8 +156,19 @@ class Project(Strict):
     kind: ProjectKind
     date: date
     investment: Money | None = Field(None, description="fixed-asset investment, yuan (（十七）)")
-    mode: RenovationMode | None = None
+    mode: RenovationMode | None = Field(
+        None, description="（十七） how the renovation is done: an open list, not a condition"
+    )
+    mode_description: Description | None = Field(
+        None, description="what the mode is when it is 'other' (kept for the reviewer)"
+    )
     results_recognised: bool = Field(False, description="consortium: 成果产出绩效 recognised")
+
+    @model_validator(mode="after")
+    def _described(self) -> Project:
+        if self.mode is RenovationMode.OTHER and self.mode_description is None:
+            raise ValueError("mode_description: say what the mode is when mode is 'other'")
+        return self
 
 
 class Loan(Strict):
@@ -190,12 +207,34 @@ class Award(Strict):
     item: Id | None = Field(None, description="title kind, project id or loan id")
 
 
-class Institution(Strict):
-    """（十三） professional service institution."""
+class ServiceField(StrEnum):
+    """（十三）「法律服务、会计审计、人力资源服务、科技服务等」: an open list of examples."""
 
-    field: Literal["legal", "accounting", "human_resources", "technology"]
+    LEGAL = "legal"  # 法律服务
+    ACCOUNTING = "accounting"  # 会计审计
+    HUMAN_RESOURCES = "human_resources"  # 人力资源服务
+    TECHNOLOGY = "technology"  # 科技服务
+    INTELLECTUAL_PROPERTY = "intellectual_property"  # 知识产权服务
+    INSPECTION_TESTING = "inspection_testing"  # 检验检测
+    CONSULTING = "consulting"  # 咨询
+    OTHER = "other"  # another professional service (等), described in field_description
+
+
+class Institution(Strict):
+    """（十三） professional service institution: what it does is kept, not a condition."""
+
+    field: ServiceField
+    field_description: Description | None = Field(
+        None, description="what the service is when field is 'other' (kept for the reviewer)"
+    )
     renowned: bool
     settled_on: date
+
+    @model_validator(mode="after")
+    def _described(self) -> Institution:
+        if self.field is ServiceField.OTHER and self.field_description is None:
+            raise ValueError("field_description: say what the service is when field is 'other'")
+        return self
 
 
 class SubFund(Strict):
