@@ -204,6 +204,10 @@ def measure_relation(
     for i, f in enumerate(m.facts):
         named[f"f{i}"] = f.value(r, ctx) if f.value else r[f.column]
     named["basis"] = m.basis(r, ctx) if m.basis is not None else ibis.null("int64")
+    named["uses_placeholder"] = (
+        m.placeholder(r, ctx) if m.placeholder is not None
+        else ibis.literal(any(ctx.params[p].placeholder for p in m.all_params))
+    )
     needed = dict.fromkeys([f for ch in checks for f in ch.cond.facts] + list(m.basis_facts))
     for col in needed:
         named[f"n_{col}"] = r[col].isnull()
@@ -236,7 +240,6 @@ def measure_relation(
          for ch in conds]
     )
     missing = ibis.ifelse(status == INCOMPLETE, _missing(conds, m.basis_facts, r), "")
-    placeholder = any(ctx.params[p].placeholder for p in m.all_params)
     cols: dict[str, Value] = {
         "beneficiary": r.sid,
         "measure": ibis.literal(m.id),
@@ -245,7 +248,7 @@ def measure_relation(
         "ceiling_fen": ceiling.cast("int64"),
         "failed": failed,
         "missing": missing,
-        "placeholder": ibis.literal(placeholder),
+        "placeholder": r.uses_placeholder,
         "at_cap": at_cap,
     }
     if detail:

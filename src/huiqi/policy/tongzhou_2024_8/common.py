@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ibis
 from ibis.expr.types import BooleanValue, IntegerValue, Table
@@ -51,12 +51,28 @@ def by_value(column: str, params: dict[str, str]) -> Callable[[Table, Ctx], Inte
     return amount
 
 
+def placeholder_by_value(
+    column: str, params: dict[str, str], others: tuple[str, ...] = ()
+) -> Callable[[Table, Ctx], BooleanValue]:
+    """A row rests on a placeholder when the amount it looks up (or another it reads) is one."""
+
+    def uses(t: Table, c: Ctx) -> BooleanValue:
+        own = ibis.cases(
+            *((t[column] == value, ibis.literal(c.params[p].placeholder))
+              for value, p in params.items()),
+            else_=ibis.literal(False),
+        )
+        return own | ibis.literal(any(c.params[p].placeholder for p in others))
+
+    return uses
+
+
 def by_year_end(column: str) -> Callable[[Table, Ctx], BooleanValue]:
     """The date in ``column`` is before the end of the year asked about."""
     return lambda t, c: (t[column] < c.end).fill_null(False)
 
 
-def title_level(clause: str, levels: dict[str, str | None], zh: str, en: str) -> Condition:
+def title_level(clause: str, levels: Mapping[str, str | None], zh: str, en: str) -> Condition:
     """A title counts only at the level (or from the issuer) the text names for it (None: any)."""
 
     def test(t: Table, c: Ctx) -> BooleanValue:

@@ -17,7 +17,13 @@ from __future__ import annotations
 from huiqi.engine.measure import Condition as C
 from huiqi.engine.measure import Fact, History, Measure
 from huiqi.engine.sources import Items, Subjects
-from huiqi.policy.tongzhou_2024_8.common import ENTERPRISE, by_value, fixed, title_level
+from huiqi.policy.tongzhou_2024_8.common import (
+    ENTERPRISE,
+    by_value,
+    fixed,
+    placeholder_by_value,
+    title_level,
+)
 
 M07_RD = Measure(
     id="m07.rd",
@@ -91,6 +97,7 @@ M08 = Measure(
     event="item_date",
     history=History.ONCE_PER_ITEM,
     basis=by_value("item_kind", M08_TITLES),
+    placeholder=placeholder_by_value("item_kind", M08_TITLES, ("m08.cap",)),
     cap="m08.cap",
     params=tuple(M08_TITLES.values()),
     facts=(TITLE, LEVEL),
@@ -120,6 +127,7 @@ M09 = Measure(
     event="item_date",
     history=History.ONCE_PER_ITEM,
     basis=by_value("item_level", M09_LEVELS),
+    placeholder=placeholder_by_value("item_level", M09_LEVELS, ("m09.cap",)),
     cap="m09.cap",
     params=tuple(M09_LEVELS.values()),
     facts=(TITLE, LEVEL),
@@ -160,6 +168,7 @@ M10 = Measure(
     event="item_date",
     history=History.ONCE_PER_ITEM,
     basis=by_value("item_kind", M10_TITLES),
+    placeholder=placeholder_by_value("item_kind", M10_TITLES, ("m10.cap",)),
     cap="m10.cap",
     params=tuple(M10_TITLES.values()),
     facts=(TITLE, LEVEL,
