@@ -29,15 +29,27 @@ def _load() -> list[Any]:
     return params
 
 
-def _find(results: list[Result], want: dict[str, Any]) -> Result:
-    found = [
+def _matching(results: list[Result], want: dict[str, Any]) -> list[Result]:
+    return [
         r for r in results
         if r.measure == want["measure"]
         and ("beneficiary" not in want or r.beneficiary == want["beneficiary"])
         and ("item" not in want or r.item == want["item"])
     ]
+
+
+def _find(results: list[Result], want: dict[str, Any]) -> Result:
+    found = _matching(results, want)
     assert len(found) == 1, f"expected one result for {want}, found {len(found)}"
     return found[0]
+
+
+def _check_rows(results: list[Result], want: dict[str, Any]) -> None:
+    """Several rows share one item (two titles of a kind and level): their statuses and failed
+    conditions, compared as a multiset."""
+    got = sorted((r.status, r.failed) for r in _matching(results, want))
+    expected = sorted((w["status"], w["failed"]) for w in want["rows"])
+    assert got == expected, f"{want['measure']} {want.get('item')}"
 
 
 @pytest.mark.parametrize("case", _load())
@@ -47,6 +59,9 @@ def test_case(policy: Policy, case: dict[str, Any]) -> None:
     facts = parse_case(case["case"])
     calc = calculate(policy, facts, case.get("year"), case.get("set"), measures)
     for want in expect:
+        if "rows" in want:
+            _check_rows(calc.results, want)
+            continue
         got = _find(calc.results, want)
         label = f"{want['measure']} {got.beneficiary} {got.item or ''}"
         assert got.status == want["status"], f"{label}: {got.reason('en')}"

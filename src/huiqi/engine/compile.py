@@ -72,6 +72,9 @@ def _history_checks(m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str) -> t
     checks: list[tuple[Condition, str]] = []
     if m.history is not None:
         mine = h.filter(h.measure == m.id)
+        if isinstance(m.source, Items) and m.source.table == "titles":
+            # an award stated by the title's kind and level names the item a title would
+            mine = mine.mutate(item=mine.item.coalesce(m.source.key(mine)))
         zh, en = HISTORY[m.history]
         cond = _const(f"history_{m.history.value}", clause, zh, en)
         if m.history is History.ONCE_PER_ITEM:

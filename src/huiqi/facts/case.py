@@ -200,11 +200,18 @@ class Loan(Strict):
 
 
 class Award(Strict):
-    """An earlier award under a measure (history for 首次, 一次性, 连续三年, once per title)."""
+    """An earlier award under a measure (history for 首次, 一次性, 连续三年, once per title).
+
+    For a measure held per title or platform (m08, m09, m10) the award may be stated as the text
+    states it — the title's kind and level — instead of the item; the once-per-item rules read
+    either."""
 
     measure: Id
     year: Annotated[int, Field(ge=2000, le=2100)]
     item: Id | None = Field(None, description="title kind, project id or loan id")
+    amount: Money | None = Field(None, description="the amount awarded, yuan")
+    kind: TitleKind | None = Field(None, description="the title or platform supported (m08–m10)")
+    level: Level | None = Field(None, description="its level (national, municipal, …)")
 
 
 class ServiceField(StrEnum):

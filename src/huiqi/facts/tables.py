@@ -48,7 +48,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("interest_paid_fen", I64), ("guarantee_fee_paid_fen", I64),
         ("loss_fen", I64), ("loss_on", D),
     ]),
-    "history": pa.schema([("subject", S), ("measure", S), ("year", I64), ("item", S)]),
+    "history": pa.schema([("subject", S), ("measure", S), ("year", I64), ("item", S),
+                          ("kind", S), ("level", S), ("amount_fen", I64)]),
 }
 
 # Where each column comes from in a case file, so "missing" can ask for exactly that field.
@@ -172,6 +173,8 @@ def to_tables(case: Case, year: int) -> dict[str, pa.Table]:
              "results_recognised": p.results_recognised} for b in bs for p in b.projects)),
         "loans": _table("loans", (loan_row(loan) for loan in case.loans)),
         "history": _table("history", (
-            {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item}
+            {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item,
+             "kind": h.kind.value if h.kind else None, "level": h.level.value if h.level else None,
+             "amount_fen": _fen(h.amount)}
             for b in bs for h in b.history)),
     }
