@@ -141,7 +141,8 @@ Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
 class RenovationMode(StrEnum):
-    """（十七）「鼓励通过自主、联营、租赁等方式」: encouraged ways, an open list, not a condition."""
+    """（十七）「鼓励通过自主、联营、租赁等方式」: encouraged ways, not a condition; a list followed by 等
+    is open: a known way, or 'other' with mode_description (kept for the reviewer)."""
 
     SELF = "self"  # 自主
     JOINT = "joint"  # 联营
@@ -215,7 +216,8 @@ class Award(Strict):
 
 
 class ServiceField(StrEnum):
-    """（十三）「法律服务、会计审计、人力资源服务、科技服务等」: an open list of examples."""
+    """（十三）「法律服务、会计审计、人力资源服务、科技服务等」: a list followed by 等 is open: a known
+    field, or 'other' with field_description (kept for the reviewer); the field is no condition."""
 
     LEGAL = "legal"  # 法律服务
     ACCOUNTING = "accounting"  # 会计审计
@@ -308,7 +310,11 @@ class Beneficiary(Strict):
 
 
 class Case(Strict):
-    """A case file: the year asked about, the beneficiaries and the loans between them."""
+    """A case file: the year asked about, the beneficiaries and the loans between them.
+
+    Where the text lists examples followed by 等 (renovation modes, professional-service fields)
+    the list is open: a known value, or 'other' with a description. A level the text names
+    (国家级, 北京市) is a condition: a title at another level does not qualify."""
 
     year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     beneficiaries: list[Beneficiary] = Field(min_length=1)
