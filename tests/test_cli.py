@@ -139,6 +139,18 @@ def test_schema_is_a_json_schema_of_the_case_file() -> None:
     assert "regional_contribution" in schema["$defs"]["Beneficiary"]["properties"]
 
 
+def test_schema_documents_the_open_lists_and_the_named_levels() -> None:
+    code, out, _ = _run("schema")
+    assert code == 0
+    schema = json.loads(out)
+    defs = schema["$defs"]
+    assert "other" in defs["RenovationMode"]["enum"] and "等" in defs["RenovationMode"]["description"]
+    assert "mode_description" in defs["Project"]["properties"]
+    assert "intellectual_property" in defs["ServiceField"]["enum"]
+    assert "field_description" in defs["Institution"]["properties"]
+    assert "a level the text names" in schema["description"].lower()
+
+
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
 def test_every_example_runs(example: str) -> None:
     code, out, _ = _run("calc", str(EXAMPLES / example), "--json")

@@ -289,3 +289,35 @@ def test_an_introducer_stays_in_one_case_with_its_enterprises_when_the_registry_
     monkeypatch.setattr(matching, "CHUNK", 1)
     run(world)
     assert found(world)[world.org_id, "m02"].ceiling_fen == 70_000_000
+
+
+def zero_rc(world: World) -> None:
+    """The registry corrects the chain leader's 2024 regional contribution to 0.00: m01.new's
+    ceiling is 70% × 0.00 = 0.00 — eligible in principle, nothing to support this year."""
+    with transaction(world.factory) as s:
+        registry.set_fact(s, actor=OFFICE, org_id=world.org_id, data=FactIn(
+            year=2024, name="regional_contribution", value=Decimal("0.00"), source="区税务局更正"))
+
+
+def test_a_zero_ceiling_is_neither_matched_nor_offered(world: World) -> None:
+    zero_rc(world)
+    granted_without_application(world)
+    run(world)
+    assert (world.org_id, "m01.new") not in found(world)
+    with transaction(world.factory) as s:
+        assert matching.offers(s, actor=OFFICE) == []
+        (latest,) = matching.runs(s, actor=OFFICE, limit=1)
+        assert latest.offers == 0
+
+
+def test_an_application_for_a_zero_ceiling_is_refused_saying_there_is_nothing_to_support(
+    world: World,
+) -> None:
+    zero_rc(world)
+    with transaction(world.factory) as s:
+        app = apps.start(s, actor=world.applicant, measure="m01.new", year=2024)
+        app_id = app.id
+    with pytest.raises(Refused, match="nothing to support this year"), \
+            transaction(world.factory) as s:
+        apps.submit(s, actor=world.applicant, application_id=app_id, accept_commitment=True,
+                    signatory="张三")

@@ -46,11 +46,22 @@ def test_an_organisation_on_the_judgment_defaulter_list_is_refused_naming_the_li
         decide(world, app_id, 840_000_000)
 
 
+def assert_awarded(world: World, app_id: int, amount_fen: int) -> None:
+    """The award is recorded: the application is awarded and the ledger commits the amount."""
+    with transaction(world.factory) as s:
+        app = apps.get(s, actor=OFFICE, application_id=app_id)
+        assert (app.state, app.award_fen) == ("awarded", amount_fen)
+        entries = [(e.kind, e.amount_fen, e.application_id)
+                   for e in s.scalars(select(LedgerEntry).order_by(LedgerEntry.id))]
+        assert entries == [("commit", amount_fen, app_id)]
+
+
 def test_an_entry_removed_before_the_decision_does_not_block_it(world: World) -> None:
     app_id = submit(world)
     approve(world, app_id)
     list_dishonest(world, removed_on=date(2024, 3, 1))
     decide(world, app_id, 840_000_000)
+    assert_awarded(world, app_id, 840_000_000)  # 70% × 12,000,000.00 = 8,400,000.00
 
 
 def test_a_credit_gate_switched_off_by_the_administrator_no_longer_blocks(world: World) -> None:
@@ -60,6 +71,7 @@ def test_a_credit_gate_switched_off_by_the_administrator_no_longer_blocks(world:
     with transaction(world.factory) as s:
         settings.put(s, actor=ADMIN, key="credit_gates", value=["abnormal_operation"])
     decide(world, app_id, 840_000_000)
+    assert_awarded(world, app_id, 840_000_000)
 
 
 def test_a_one_matter_arrangement_recorded_after_submission_refuses_the_award(world: World) -> None:
@@ -96,6 +108,20 @@ def test_once_per_title_refuses_a_second_award_decided_after_the_first(world: Wo
     award(world, first, 300_000_000)
     with pytest.raises(Refused, match="no longer eligible"):
         decide(world, second, 300_000_000)
+
+
+def test_the_ledger_history_states_an_award_as_the_text_does(world: World) -> None:
+    # （十）: the 2024 little giant awarded 2,500,000.00; a 2027 application's facts carry that
+    # award from the ledger with its amount and the title's kind and level
+    little_giant_twice(world)
+    first = submit(world, "m10", 2024, "little_giant")
+    approve(world, first, ECON)
+    award(world, first, 250_000_000)
+    with transaction(world.factory) as s:
+        app = apps.start(s, actor=world.applicant, measure="m10", year=2027, item="little_giant")
+        assert app.facts["beneficiaries"][0]["history"] == [
+            {"measure": "m10", "year": 2024, "item": "little_giant", "amount": "2500000.00",
+             "kind": "little_giant", "level": "national"}]
 
 
 def test_an_applicant_cannot_hide_an_earlier_award_by_editing_the_facts(world: World) -> None:

@@ -12,9 +12,12 @@ from openpyxl import load_workbook
 from stdnum.cn import uscc
 from typer.testing import CliRunner
 
+from huiqi.batch.match import MeasureSummary, summarise
+from huiqi.batch.population import Population
 from huiqi.batch.synth import generate
+from huiqi.calculator import parse_case
 from huiqi.cli import app
-from huiqi.facts.tables import SCHEMAS
+from huiqi.facts.tables import SCHEMAS, to_tables
 
 runner = CliRunner()
 YEAR = 2025
@@ -122,3 +125,33 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def test_a_zero_ceiling_is_neither_written_nor_counted_by_match(tmp_path: Path) -> None:
+    # Two new chain leaders of 2024: A with regional contribution 0.00 (0.70 × 0 = 0.00, nothing
+    # to support), B with 12,000,000.00 (0.70 × 12,000,000.00 = 8,400,000.00).
+    case = parse_case({"year": 2024, "beneficiaries": [
+        {"id": "91110112MA01AAAA0E", "kind": "enterprise",
+         "regional_contribution": {2024: "0.00"},
+         "chain_leader": {"status": "new", "since": "2024-05-01"}},
+        {"id": "91110112MA01B50012", "kind": "enterprise",
+         "regional_contribution": {2024: "12000000.00"},
+         "chain_leader": {"status": "new", "since": "2024-05-01"}},
+    ]})
+    Population.write(tmp_path / "pop", to_tables(case, 2024), {"year": 2024, "seed": 0})
+    out = tmp_path / "results.parquet"
+    result = runner.invoke(app, ["match", str(tmp_path / "pop"), "--out", str(out),
+                                 "--measures", "m01.new"])
+    assert result.exit_code == 0, result.output
+    rows = duckdb.sql(f"SELECT beneficiary, status, ceiling FROM '{out}'").fetchall()
+    assert rows == [("91110112MA01B50012", "eligible", Decimal("8400000.00"))]
+    assert "840.00" in result.output  # Σ ceilings in 万元: B alone
+    result = runner.invoke(app, ["match", str(tmp_path / "pop"), "--out", str(out),
+                                 "--measures", "m01.new", "--all"])
+    assert result.exit_code == 0, result.output
+    rows = duckdb.sql(f"SELECT beneficiary, status, ceiling FROM '{out}' ORDER BY 1").fetchall()
+    assert rows == [("91110112MA01AAAA0E", "nothing_to_support", None),
+                    ("91110112MA01B50012", "eligible", Decimal("8400000.00"))]
+    assert summarise(out, ["m01.new"]) == [
+        MeasureSummary("m01.new", eligible=1, incomplete=0, ineligible=0,
+                       total=Decimal("8400000.00"))]

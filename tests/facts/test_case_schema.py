@@ -79,3 +79,25 @@ def test_a_person_needs_no_credit_code_but_a_talent_section() -> None:
     parse_case({"beneficiaries": [{"id": "T1", "kind": "person",
                                    "talent": {"selected_on": "2024-05-01"}}]})
     assert "talent section" in _error({"beneficiaries": [{"id": "T1", "kind": "person"}]})
+
+
+def test_an_other_renovation_mode_needs_its_description() -> None:
+    project = {"id": "R-1", "kind": "renovation", "date": "2024-09-30", "investment": "1.00",
+               "mode": "other"}
+    message = _error(_case(projects=[project]))
+    assert "beneficiaries[0].projects[0]" in message and "mode_description" in message
+    described = parse_case(_case(projects=[{**project, "mode_description": "代建改造"}]))
+    assert described.beneficiaries[0].projects[0].mode_description == "代建改造"
+
+
+def test_an_other_service_field_needs_its_description() -> None:
+    institution = {"field": "other", "renowned": True, "settled_on": "2024-06-01"}
+    message = _error(_case(kind="service_institution", institution=institution))
+    assert "beneficiaries[0].institution" in message and "field_description" in message
+
+
+def test_case_files_written_for_the_closed_lists_stay_valid() -> None:
+    case = parse_case(_case(
+        projects=[{"id": "R-1", "kind": "renovation", "date": "2024-09-30", "mode": "leased"}],
+        institution={"field": "legal", "renowned": True, "settled_on": "2024-06-01"}))
+    assert case.beneficiaries[0].projects[0].mode == "leased"

@@ -48,8 +48,37 @@ def test_size_class_follows_the_table(
     ) == expected
 
 
-def test_a_missing_indicator_leaves_the_class_unknown_not_micro() -> None:
-    assert _classify(industry="3911", employees=5) is None
+# 或: "微型企业只须满足所列指标中的一项即可"; an SME is below the large bound in X or Y
+# (工业 X < 1000 或 Y < 40000万). Each row: one indicator given, the other missing.
+@pytest.mark.parametrize(("industry", "employees", "revenue_wan", "expected"), [
+    ("3911", 5, None, "micro"),          # 工业 X 5 < 20: micro whatever the revenue
+    ("3911", 19, None, "micro"),
+    ("3911", 20, None, "sme"),           # 20 ≤ X < 1000: an SME, its class open
+    ("3911", 999, None, "sme"),
+    ("3911", 1000, None, None),          # X ≥ 1000: large or not, the revenue decides
+    ("3911", None, 299, "micro"),        # Y < 300万: micro
+    ("3911", None, 300, "sme"),
+    ("3911", None, 39999, "sme"),        # Y < 40000万: an SME
+    ("3911", None, 40000, None),         # Y ≥ 40000万: the headcount decides
+    ("5137", None, 39999, "sme"),        # 批发: Y < 40000万 (X < 200)
+    ("5137", None, 40000, None),
+    ("5137", 4, None, "micro"),          # 批发 micro: X < 5
+    ("6513", 299, None, "sme"),          # 软件: X < 300 (Y < 10000万)
+    ("6513", 300, None, None),
+    ("6513", None, 49, "micro"),         # 软件 micro: Y < 50万
+])
+def test_one_indicator_decides_where_the_standard_says_or(
+    industry: str, employees: int | None, revenue_wan: int | None, expected: str | None,
+) -> None:
+    revenue = None if revenue_wan is None else revenue_wan * WAN
+    assert _classify(industry=industry, employees=employees, revenue_fen=revenue) == expected
+
+
+def test_a_missing_indicator_with_nothing_decided_leaves_the_class_unknown() -> None:
+    assert _classify(industry="3911") is None
+    # 建筑: Y 80000万 is not below the large bound; whether Z is (< 80000万) is unknown
+    assert _classify(industry="4710", revenue_fen=80000 * WAN) is None
+    assert _classify(industry="4710", revenue_fen=79999 * WAN) == "sme"
 
 
 def test_finance_is_not_classified_by_this_table() -> None:

@@ -1,8 +1,9 @@
 """Matching (政策直享): every measure for every beneficiary of a population, on a backend.
 
 Rows are written for results that are eligible or incomplete (``include_all`` adds the
-ineligible ones). Entitlements offered to every organisation of a kind without conditions
-(m12 …) are counted, not written row by row, unless named explicitly.
+ineligible ones and those with nothing to support: conditions met, ceiling 0.00).
+Entitlements offered to every organisation of a kind without conditions (m12 …) are counted,
+not written row by row, unless named explicitly.
 """
 
 from __future__ import annotations

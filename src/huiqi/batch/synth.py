@@ -207,7 +207,7 @@ def generate(enterprises: int = 50_000, year: int = 2025, seed: int = 1) -> dict
         "titles": titles,
         "projects": projects,
         "loans": loans,
-        "history": pa.concat_tables(history).cast(SCHEMAS["history"]),
+        "history": _completed(pa.concat_tables(history), SCHEMAS["history"]),
     }
 
 
@@ -240,6 +240,14 @@ def _earlier_awards(rng: np.random.Generator, subjects: np.ndarray, items: np.nd
         "year": pa.array(item_year[awarded].astype(np.int64)),
         "item": pa.array(items[awarded].astype(object), pa.string()),
     })
+
+
+def _completed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table with the schema's columns it lacks added as NULLs (e.g. amounts not drawn)."""
+    for f in schema:
+        if f.name not in table.column_names:
+            table = table.append_column(f, pa.nulls(table.num_rows, f.type))
+    return table.select(schema.names).cast(schema)
 
 
 def _titles(rng: np.random.Generator, eids: np.ndarray, year: int, history: list[pa.Table]

@@ -94,7 +94,8 @@ def match_cmd(
     measures: Annotated[str | None, typer.Option(help="comma-separated measure ids")] = None,
     set_: SetOpt = None,
     reform: ReformOpt = None,
-    include_all: Annotated[bool, typer.Option("--all", help="also write ineligible rows")] = False,
+    include_all: Annotated[bool, typer.Option(
+        "--all", help="also write ineligible rows and those with nothing to support")] = False,
     engine: Engine = "duckdb",
     spark_master: SparkMaster = None,
     memory_limit: MemoryLimit = None,

@@ -21,6 +21,8 @@ STATUS = {
     "eligible": ("[green]符合[/] eligible", "[green]eligible[/]"),
     "ineligible": ("[red]不符合[/] ineligible", "[red]ineligible[/]"),
     "incomplete": ("[yellow]待补充[/] incomplete", "[yellow]incomplete[/]"),
+    "nothing_to_support": ("[dim]无可支持金额[/] nothing to support",
+                           "[dim]nothing to support[/]"),
 }
 
 

@@ -25,6 +25,13 @@ NULL = "\x00"  # a NULL value in detail
 
 X1_CLAUSE = "附则"
 
+# Statuses. NOTHING: every condition holds, but the ceiling is 0.00 (e.g. a new chain leader
+# without regional contribution yet) — eligible in principle, nothing to support this year; it
+# is neither counted, nor offered, nor applied for.
+ELIGIBLE, INELIGIBLE, INCOMPLETE, NOTHING = (
+    "eligible", "ineligible", "incomplete", "nothing_to_support"
+)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -65,6 +72,9 @@ def _history_checks(m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str) -> t
     checks: list[tuple[Condition, str]] = []
     if m.history is not None:
         mine = h.filter(h.measure == m.id)
+        if isinstance(m.source, Items) and m.source.table == "titles":
+            # an award stated by the title's kind and level names the item a title would
+            mine = mine.mutate(item=mine.item.coalesce(m.source.key(mine)))
         zh, en = HISTORY[m.history]
         cond = _const(f"history_{m.history.value}", clause, zh, en)
         if m.history is History.ONCE_PER_ITEM:
@@ -197,6 +207,10 @@ def measure_relation(
     for i, f in enumerate(m.facts):
         named[f"f{i}"] = f.value(r, ctx) if f.value else r[f.column]
     named["basis"] = m.basis(r, ctx) if m.basis is not None else ibis.null("int64")
+    named["uses_placeholder"] = (
+        m.placeholder(r, ctx) if m.placeholder is not None
+        else ibis.literal(any(ctx.params[p].placeholder for p in m.all_params))
+    )
     needed = dict.fromkeys([f for ch in checks for f in ch.cond.facts] + list(m.basis_facts))
     for col in needed:
         named[f"n_{col}"] = r[col].isnull()
@@ -208,23 +222,27 @@ def measure_relation(
         conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
         any_false = ibis.literal(False)
     unknown = [_unknown(ch.value) for ch in conds] + [r[f"n_{f}"] for f in m.basis_facts]
-    status = ibis.cases(
-        (any_false, "ineligible"), (ibis.or_(*unknown), "incomplete"), else_="eligible"
-    )
-    ceiling: Value = ibis.null("int64")
-    at_cap: Value = ibis.literal(False)
+    capped: Value = ibis.null("int64")
+    nothing: BooleanValue = ibis.literal(False)
     if m.basis is not None:
         capped = ibis.greatest(r.basis, 0)
         if m.cap is not None:
             capped = ibis.least(capped, ctx.fen(m.cap))
-            at_cap = (status == "eligible") & (r.basis >= ctx.fen(m.cap))
-        ceiling = ibis.ifelse(status == "eligible", capped, ibis.null("int64"))
+        # A ceiling of 0.00 is not support: the conditions hold, but there is nothing to give.
+        nothing = (capped == 0).fill_null(False)
+    status = ibis.cases(
+        (any_false, INELIGIBLE), (ibis.or_(*unknown), INCOMPLETE), (nothing, NOTHING),
+        else_=ELIGIBLE,
+    )
+    ceiling = ibis.ifelse(status == ELIGIBLE, capped, ibis.null("int64"))
+    at_cap: Value = ibis.literal(False)
+    if m.basis is not None and m.cap is not None:
+        at_cap = (status == ELIGIBLE) & (r.basis >= ctx.fen(m.cap))
     failed = ibis.literal(",").join(
         [ibis.ifelse(~ch.value.fill_null(True), ch.cond.name, ibis.null("string"))
          for ch in conds]
     )
-    missing = ibis.ifelse(status == "incomplete", _missing(conds, m.basis_facts, r), "")
-    placeholder = any(ctx.params[p].placeholder for p in m.all_params)
+    missing = ibis.ifelse(status == INCOMPLETE, _missing(conds, m.basis_facts, r), "")
     cols: dict[str, Value] = {
         "beneficiary": r.sid,
         "measure": ibis.literal(m.id),
@@ -233,14 +251,16 @@ def measure_relation(
         "ceiling_fen": ceiling.cast("int64"),
         "failed": failed,
         "missing": missing,
-        "placeholder": ibis.literal(placeholder),
+        "placeholder": r.uses_placeholder,
         "at_cap": at_cap,
     }
     if detail:
         values = [r[f"c{i}"] for i in range(len(conds))]
         values += [r[f"f{i}"] for i in range(len(m.facts))] + [r.basis]
         cols["detail"] = ibis.literal(SEP).join([_text(v) for v in values])
-    return r.select(**cols)
+    out = r.select(**cols)
+    # a batch of candidates writes what may be supported: nothing to give is left out too
+    return out.filter(out.status != NOTHING) if drop_ineligible else out
 
 
 def layout(m: Measure, t: Tables, ctx: Ctx, clause: str) -> list[Condition]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from huiqi.engine.compile import NULL, SEP
+from huiqi.engine.compile import ELIGIBLE, INCOMPLETE, NOTHING, NULL, SEP
 from huiqi.engine.evaluate import Compiled
 from huiqi.engine.measure import Condition, Measure
 from huiqi.engine.money import fen_to_yuan, format_yuan
@@ -62,12 +62,17 @@ class Result:
     def reason(self, lang: str) -> str:
         """One line saying why."""
         zh = lang == "zh"
-        if self.status == "eligible":
+        if self.status == ELIGIBLE:
             if self.basis_zh:
                 return self.basis_zh if zh else self.basis_en
             return self.note_zh if zh else self.note_en
-        if self.status == "incomplete":
+        if self.status == INCOMPLETE:
             return ("尚缺：" if zh else "missing: ") + ", ".join(self.missing)
+        if self.status == NOTHING:
+            return (
+                "符合条件，但本年度无可支持金额：" + self.basis_zh if zh
+                else "eligible in principle, nothing to support this year: " + self.basis_en
+            )
         failed = [c for c in self.conditions if c.holds is False]
         labels = [c.label_zh if zh else c.label_en for c in failed]
         return ("不符合：" if zh else "not met: ") + "；".join(labels)
@@ -180,9 +185,10 @@ def explain(compiled: Compiled, row: dict[str, Any]) -> Result:
     basis_zh = basis_en = ""
     if m.formula_zh:
         basis_zh, basis_en = _fill(m.formula_zh, shown), _fill(m.formula_en, shown)
-        if ceiling is not None:
-            basis_zh += f" = {format_yuan(ceiling)} 元"
-            basis_en += f" = {format_yuan(ceiling)} yuan"
+        shown_ceiling = Decimal("0.00") if row["status"] == NOTHING else ceiling
+        if shown_ceiling is not None:
+            basis_zh += f" = {format_yuan(shown_ceiling)} 元"
+            basis_en += f" = {format_yuan(shown_ceiling)} yuan"
     missing = [
         fact_path(col, ctx.year, row["item"]) for col in (row["missing"] or "").split(",") if col
     ]

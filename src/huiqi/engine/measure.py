@@ -72,6 +72,9 @@ class Measure:
     event_in_year: bool = True  # the event must fall in the year asked about
     event_label: tuple[str, str] = ("事项已发生", "the event has happened")
     one_matter_one_support: bool = False  # X5 applies: the item may not be supported twice
+    # per row: does the result rest on a placeholder (待核定) parameter? Measures whose rows read
+    # different parameters (an amount per title) say which; otherwise any parameter read counts.
+    placeholder: Test | None = None
     formula_zh: str = ""
     formula_en: str = ""
     note_zh: str = ""  # what a service or programme measure provides

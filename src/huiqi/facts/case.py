@@ -106,9 +106,12 @@ class TitleKind(StrEnum):
 
 
 class Level(StrEnum):
-    WORLD = "world"
-    NATIONAL = "national"
-    MUNICIPAL = "municipal"
+    """Who granted a title. A level the text names is a condition (e.g. 国家级「智能制造标杆企业」)."""
+
+    WORLD = "world"  # 国际组织 (e.g. the World Economic Forum's 灯塔工厂)
+    NATIONAL = "national"  # 国家级
+    MUNICIPAL = "municipal"  # 北京市级
+    OTHER = "other"  # another issuer: another province's or city's, a district's, an association's
 
 
 class Title(Strict):
@@ -134,10 +137,17 @@ class ProjectKind(StrEnum):
     RENOVATION = "renovation"  # （十七）
 
 
+Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class RenovationMode(StrEnum):
+    """（十七）「鼓励通过自主、联营、租赁等方式」: encouraged ways, not a condition; a list followed by 等
+    is open: a known way, or 'other' with mode_description (kept for the reviewer)."""
+
     SELF = "self"  # 自主
     JOINT = "joint"  # 联营
     LEASED = "leased"  # 租赁
+    OTHER = "other"  # another way (等), described in mode_description for the reviewer
 
 
 class Project(Strict):
@@ -147,8 +157,19 @@ class Project(Strict):
     kind: ProjectKind
     date: date
     investment: Money | None = Field(None, description="fixed-asset investment, yuan (（十七）)")
-    mode: RenovationMode | None = None
+    mode: RenovationMode | None = Field(
+        None, description="（十七） how the renovation is done: an open list, not a condition"
+    )
+    mode_description: Description | None = Field(
+        None, description="what the mode is when it is 'other' (kept for the reviewer)"
+    )
     results_recognised: bool = Field(False, description="consortium: 成果产出绩效 recognised")
+
+    @model_validator(mode="after")
+    def _described(self) -> Project:
+        if self.mode is RenovationMode.OTHER and self.mode_description is None:
+            raise ValueError("mode_description: say what the mode is when mode is 'other'")
+        return self
 
 
 class Loan(Strict):
@@ -180,19 +201,49 @@ class Loan(Strict):
 
 
 class Award(Strict):
-    """An earlier award under a measure (history for 首次, 一次性, 连续三年, once per title)."""
+    """An earlier award under a measure (history for 首次, 一次性, 连续三年, once per title).
+
+    For a measure held per title or platform (m08, m09, m10) the award may be stated as the text
+    states it — the title's kind and level — instead of the item; the once-per-item rules read
+    either."""
 
     measure: Id
     year: Annotated[int, Field(ge=2000, le=2100)]
     item: Id | None = Field(None, description="title kind, project id or loan id")
+    amount: Money | None = Field(None, description="the amount awarded, yuan")
+    kind: TitleKind | None = Field(None, description="the title or platform supported (m08–m10)")
+    level: Level | None = Field(None, description="its level (national, municipal, …)")
+
+
+class ServiceField(StrEnum):
+    """（十三）「法律服务、会计审计、人力资源服务、科技服务等」: a list followed by 等 is open: a known
+    field, or 'other' with field_description (kept for the reviewer); the field is no condition."""
+
+    LEGAL = "legal"  # 法律服务
+    ACCOUNTING = "accounting"  # 会计审计
+    HUMAN_RESOURCES = "human_resources"  # 人力资源服务
+    TECHNOLOGY = "technology"  # 科技服务
+    INTELLECTUAL_PROPERTY = "intellectual_property"  # 知识产权服务
+    INSPECTION_TESTING = "inspection_testing"  # 检验检测
+    CONSULTING = "consulting"  # 咨询
+    OTHER = "other"  # another professional service (等), described in field_description
 
 
 class Institution(Strict):
-    """（十三） professional service institution."""
+    """（十三） professional service institution: what it does is kept, not a condition."""
 
-    field: Literal["legal", "accounting", "human_resources", "technology"]
+    field: ServiceField
+    field_description: Description | None = Field(
+        None, description="what the service is when field is 'other' (kept for the reviewer)"
+    )
     renowned: bool
     settled_on: date
+
+    @model_validator(mode="after")
+    def _described(self) -> Institution:
+        if self.field is ServiceField.OTHER and self.field_description is None:
+            raise ValueError("field_description: say what the service is when field is 'other'")
+        return self
 
 
 class SubFund(Strict):
@@ -259,7 +310,11 @@ class Beneficiary(Strict):
 
 
 class Case(Strict):
-    """A case file: the year asked about, the beneficiaries and the loans between them."""
+    """A case file: the year asked about, the beneficiaries and the loans between them.
+
+    Where the text lists examples followed by 等 (renovation modes, professional-service fields)
+    the list is open: a known value, or 'other' with a description. A level the text names
+    (国家级, 北京市) is a condition: a title at another level does not qualify."""
 
     year: Annotated[int, Field(ge=1900, le=2100)] | None = None
     beneficiaries: list[Beneficiary] = Field(min_length=1)

@@ -74,7 +74,9 @@ def beneficiary(row: dict[str, Any], year: int, titles: list[dict[str, Any]],
         "id": p["id"], "kind": p["kind"], "date": p["date"],
         "investment": _yuan(p["investment_fen"]), "mode": p["mode"],
         "results_recognised": p["results_recognised"]}) for p in projects]
-    b["history"] = [_drop_none({"measure": h["measure"], "year": h["year"], "item": h["item"]})
+    b["history"] = [_drop_none({"measure": h["measure"], "year": h["year"], "item": h["item"],
+                                "kind": h["kind"], "level": h["level"],
+                                "amount": _yuan(h["amount_fen"])})
                     for h in history]
     return b
 

@@ -3,8 +3,13 @@
 The classification table is dated data (``sme_2011.yaml``), turned into a lookup table keyed by
 the GB/T 4754 division (two digits, or three where the table splits a division); the engine joins
 it like any other input, so the calculator and a batch over millions of enterprises classify
-identically on every backend. A class recorded by the office wins over the derived one; a
-missing figure leaves the class unknown, never "micro".
+identically on every backend. A class recorded by the office wins over the derived one.
+
+Where the standard says 或, one indicator decides: an enterprise below the large class's bound in
+any indicator it reports is an SME (中小微), below the small class's bound in any is micro. With
+a figure missing and neither decided, the class is unknown (NULL), never "micro"; with an SME
+decided but not its exact class, the class is ``sme`` — enough for measures that ask "is it an
+SME", and unknown to any that would need the exact class.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import yaml
 from ibis.expr.types import BooleanValue, StringValue, Table
 
 LEVELS = ("large", "medium", "small")
+SME = "sme"  # an SME (medium, small or micro) whose exact class the figures given do not decide
 INDICATORS = {"employees": "employees", "revenue": "revenue_fen", "assets": "assets_fen"}
 _FEN_PER_WAN = 1_000_000  # 万元 → fen
 _SPLIT = ("701", "702")  # divisions the table splits by their three-digit group
@@ -83,17 +89,29 @@ def division(industry: StringValue) -> StringValue:
 
 
 def _meets(t: Table, level: str) -> BooleanValue:
+    """Every indicator the level lists is known and at or above its lower bound."""
     return ibis.and_(*(
-        t[_column(level, ind)].isnull() | (t[col] >= t[_column(level, ind)])
+        t[_column(level, ind)].isnull() | (t[col] >= t[_column(level, ind)]).fill_null(False)
         for ind, col in INDICATORS.items()
     ))
 
 
-def size_class(t: Table) -> StringValue:
-    """Size class of rows that carry the facts and their division's thresholds (joined)."""
-    unknown = ibis.or_(*(
-        t[_column("large", ind)].notnull() & t[col].isnull() for ind, col in INDICATORS.items()
+def _below(t: Table, level: str) -> BooleanValue:
+    """Some indicator the level lists is known and below its lower bound (或: one decides)."""
+    return ibis.or_(*(
+        (t[col] < t[_column(level, ind)]).fill_null(False) for ind, col in INDICATORS.items()
     ))
-    derived = ibis.cases(*((_meets(t, lv), lv) for lv in LEVELS), else_="micro")
-    derived = ibis.ifelse(t.industry_group.isnull() | unknown, ibis.null("string"), derived)
+
+
+def size_class(t: Table) -> StringValue:
+    """Size class of rows that carry the facts and their division's thresholds (joined).
+
+    A level needs every indicator known (同时满足); micro and "an SME" need only one below."""
+    derived = ibis.cases(
+        *((_meets(t, lv), lv) for lv in LEVELS),
+        (_below(t, "small"), "micro"),
+        (_below(t, "large"), SME),
+        else_=ibis.null("string"),
+    )
+    derived = ibis.ifelse(t.industry_group.isnull(), ibis.null("string"), derived)
     return t.size_class.coalesce(derived)

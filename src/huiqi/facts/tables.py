@@ -48,7 +48,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("interest_paid_fen", I64), ("guarantee_fee_paid_fen", I64),
         ("loss_fen", I64), ("loss_on", D),
     ]),
-    "history": pa.schema([("subject", S), ("measure", S), ("year", I64), ("item", S)]),
+    "history": pa.schema([("subject", S), ("measure", S), ("year", I64), ("item", S),
+                          ("kind", S), ("level", S), ("amount_fen", I64)]),
 }
 
 # Where each column comes from in a case file, so "missing" can ask for exactly that field.
@@ -66,11 +67,9 @@ FACT_PATHS: dict[str, str] = {
     "fm_investment_fen": "fund_manager.investment_scale",
     "fm_exit_prev_fen": "fund_manager.exit_return_prev_year",
     "talent_tier": "talent.tier",
-    "inst_field": "institution.field",
     "inst_renowned": "institution.renowned",
     "inst_settled_on": "institution.settled_on",
     "item_investment_fen": "projects[{item}].investment",
-    "item_mode": "projects[{item}].mode",
     "item_interest_paid_fen": "loans[{item}].interest_paid",
     "item_guarantee_fee_paid_fen": "loans[{item}].guarantee_fee_paid",
     "item_loss_fen": "loans[{item}].principal_loss",
@@ -127,7 +126,7 @@ def subject_row(b: Beneficiary, year: int) -> dict[str, object]:
         "rd_fen": _fen(b.rd_investment.get(year)), "listed_on": b.listed_on,
         "key_enterprise": b.key_enterprise, "fits_positioning": b.fits_industry_positioning,
         "platform_signed": b.attraction_platform_signed,
-        "inst_field": inst.field if inst else None,
+        "inst_field": inst.field.value if inst else None,
         "inst_renowned": inst.renowned if inst else None,
         "inst_settled_on": inst.settled_on if inst else None,
         "subfund_contribution_fen": _fen(sub.district_contribution) if sub else None,
@@ -174,6 +173,8 @@ def to_tables(case: Case, year: int) -> dict[str, pa.Table]:
              "results_recognised": p.results_recognised} for b in bs for p in b.projects)),
         "loans": _table("loans", (loan_row(loan) for loan in case.loans)),
         "history": _table("history", (
-            {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item}
+            {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item,
+             "kind": h.kind.value if h.kind else None, "level": h.level.value if h.level else None,
+             "amount_fen": _fen(h.amount)}
             for b in bs for h in b.history)),
     }

@@ -18,6 +18,7 @@ from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import Organisation, Person
 from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.explain import Result
+from huiqi.engine.money import fen_to_yuan
 from huiqi.engine.policy import Policy
 
 AWARDED = (State.AWARDED.value, State.PAID.value)
@@ -57,7 +58,20 @@ def ledger_history(session: Session, *, org_id: int | None, person_id: int | Non
     out = []
     for a in session.scalars(stmt.order_by(Application.year, Application.id)):
         if a.id != exclude:
-            out.append({"measure": a.measure, "year": a.year, **({"item": a.item} if a.item else {})})
+            out.append({"measure": a.measure, "year": a.year, **({"item": a.item} if a.item else {}),
+                        **_awarded(a)})
+    return out
+
+
+def _awarded(a: Application) -> dict[str, Any]:
+    """What was awarded, as the text states it: the amount and, for a title or platform (its
+    result shows the title's level: m08, m09, m10), the title's kind and level."""
+    out: dict[str, Any] = {}
+    if a.award_fen is not None:
+        out["amount"] = str(fen_to_yuan(a.award_fen))
+    facts = {f["name"]: f["value"] for f in (a.result or {}).get("facts", [])}
+    if facts.get("item_kind") and facts.get("item_level"):
+        out |= {"kind": facts["item_kind"], "level": facts["item_level"]}
     return out
 
 

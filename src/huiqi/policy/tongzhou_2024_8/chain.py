@@ -70,9 +70,6 @@ M01_EXISTING = Measure(
     conditions=(
         C("existing_chain_leader", "（一）", "经认定的存量产业链头部企业",
           "a recognised existing industrial-chain head enterprise", _existing_leader),
-        C("rc_increased", "（一）", "年度区域贡献较上年有增量",
-          "regional contribution grew over the previous year",
-          lambda t, c: t.rc_fen > t.rc_prev_fen, facts=("rc_fen", "rc_prev_fen")),
     ),
     basis=lambda t, c: c.apply(t.rc_fen - t.rc_prev_fen, "m01.rate"),
     basis_facts=("rc_fen", "rc_prev_fen"),
@@ -101,9 +98,6 @@ M02 = Measure(
     conditions=(
         C("is_introducer", "（二）", "为链主企业、楼宇或园区运营主体",
           "is a chain leader, building operator or park operator", _introducer),
-        C("above_standard", "（二）", "引进企业年度区域贡献合计达到既定标准以上",
-          "Σ regional contribution of introduced enterprises exceeds the set standard",
-          lambda t, c: t.member_rc_fen > c.fen("m02.standard"), facts=("member_rc_fen",)),
     ),
     basis=lambda t, c: c.apply(t.member_rc_fen - c.fen("m02.standard"), "m02.rate"),
     basis_facts=("member_rc_fen",),

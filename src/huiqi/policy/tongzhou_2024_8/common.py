@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ibis
 from ibis.expr.types import BooleanValue, IntegerValue, Table
@@ -16,7 +16,8 @@ ORGANISATIONS = (
     "service_institution", "fund_manager",
 )
 PERSON = ("person",)
-SME_CLASSES = ("medium", "small", "micro")
+# "sme": an SME whose exact class its figures leave open (one indicator decides, see facts.sme)
+SME_CLASSES = ("medium", "small", "micro", "sme")
 
 RC = Fact("rc_fen", "年度区域贡献", "annual regional contribution")
 RC_PREV = Fact("rc_prev_fen", "上年度区域贡献", "previous year's regional contribution")
@@ -50,6 +51,35 @@ def by_value(column: str, params: dict[str, str]) -> Callable[[Table, Ctx], Inte
     return amount
 
 
+def placeholder_by_value(
+    column: str, params: dict[str, str], others: tuple[str, ...] = ()
+) -> Callable[[Table, Ctx], BooleanValue]:
+    """A row rests on a placeholder when the amount it looks up (or another it reads) is one."""
+
+    def uses(t: Table, c: Ctx) -> BooleanValue:
+        own = ibis.cases(
+            *((t[column] == value, ibis.literal(c.params[p].placeholder))
+              for value, p in params.items()),
+            else_=ibis.literal(False),
+        )
+        return own | ibis.literal(any(c.params[p].placeholder for p in others))
+
+    return uses
+
+
 def by_year_end(column: str) -> Callable[[Table, Ctx], BooleanValue]:
     """The date in ``column`` is before the end of the year asked about."""
     return lambda t, c: (t[column] < c.end).fill_null(False)
+
+
+def title_level(clause: str, levels: Mapping[str, str | None], zh: str, en: str) -> Condition:
+    """A title counts only at the level (or from the issuer) the text names for it (None: any)."""
+
+    def test(t: Table, c: Ctx) -> BooleanValue:
+        return ibis.cases(
+            *((t.item_kind == kind, ibis.literal(True) if level is None else t.item_level == level)
+              for kind, level in levels.items()),
+            else_=ibis.literal(False),
+        )
+
+    return Condition("title_level", clause, zh, en, test)

@@ -17,7 +17,13 @@ from __future__ import annotations
 from huiqi.engine.measure import Condition as C
 from huiqi.engine.measure import Fact, History, Measure
 from huiqi.engine.sources import Items, Subjects
-from huiqi.policy.tongzhou_2024_8.common import ENTERPRISE, by_value, fixed
+from huiqi.policy.tongzhou_2024_8.common import (
+    ENTERPRISE,
+    by_value,
+    fixed,
+    placeholder_by_value,
+    title_level,
+)
 
 M07_RD = Measure(
     id="m07.rd",
@@ -62,6 +68,15 @@ M08_TITLES = {
     "digital_workshop": "m08.amount.digital_workshop",
 }
 TITLE = Fact("item_kind", "称号", "title", money=False)
+LEVEL = Fact("item_level", "级别", "level", money=False)
+# The level (or issuer) the text names for each title is a condition: 国家级「智能制造标杆企业」,
+# 北京市「智能工厂」「数字化车间」; 「灯塔工厂」 names no issuer (None: any).
+M08_LEVELS = {
+    "lighthouse_factory": None,
+    "smart_manufacturing_benchmark": "national",
+    "smart_factory": "municipal",
+    "digital_workshop": "municipal",
+}
 
 M08 = Measure(
     id="m08",
@@ -71,12 +86,21 @@ M08 = Measure(
         "holds a lighthouse-factory, smart-manufacturing benchmark, smart-factory or "
         "digital-workshop title",
     ),
+    conditions=(
+        title_level("（八）", M08_LEVELS,
+                    "称号为原文所列级别：灯塔工厂（不限颁发机构）、国家级智能制造标杆企业、"
+                    "北京市智能工厂或北京市数字化车间",
+                    "the title is at the level the text names: a lighthouse factory (any issuer), "
+                    "a national smart-manufacturing benchmark, a Beijing smart factory or a "
+                    "Beijing digital workshop"),
+    ),
     event="item_date",
     history=History.ONCE_PER_ITEM,
     basis=by_value("item_kind", M08_TITLES),
+    placeholder=placeholder_by_value("item_kind", M08_TITLES, ("m08.cap",)),
     cap="m08.cap",
     params=tuple(M08_TITLES.values()),
-    facts=(TITLE,),
+    facts=(TITLE, LEVEL),
     formula_zh="按称号核定金额 {basis}，不超过 {m08.cap}（每个称号一次）",
     formula_en="amount for the title {basis}, at most {m08.cap} (once per title)",
 )
@@ -103,9 +127,10 @@ M09 = Measure(
     event="item_date",
     history=History.ONCE_PER_ITEM,
     basis=by_value("item_level", M09_LEVELS),
+    placeholder=placeholder_by_value("item_level", M09_LEVELS, ("m09.cap",)),
     cap="m09.cap",
     params=tuple(M09_LEVELS.values()),
-    facts=(TITLE, Fact("item_level", "级别", "level", money=False)),
+    facts=(TITLE, LEVEL),
     formula_zh="按级别核定金额 {basis}，不超过 {m09.cap}",
     formula_en="amount for the level {basis}, at most {m09.cap}",
 )
@@ -117,6 +142,14 @@ M10_TITLES = {
     "specialised_sme_beijing": "m10.amount.specialised_sme_beijing",
 }
 
+# 国家级专精特新“小巨人”、国家制造业单项冠军示范企业、制造业单项冠军产品（国家级）、北京市专精特新企业
+M10_LEVELS = {
+    "little_giant": "national",
+    "single_champion_enterprise": "national",
+    "single_champion_product": "national",
+    "specialised_sme_beijing": "municipal",
+}
+
 M10 = Measure(
     id="m10",
     source=Items(
@@ -125,12 +158,21 @@ M10 = Measure(
         "newly recognised or newly relocated little giant, single champion or Beijing "
         "specialised SME",
     ),
+    conditions=(
+        title_level("（十）", M10_LEVELS,
+                    "称号为原文所列级别：国家级专精特新“小巨人”、国家级制造业单项冠军示范企业或产品、"
+                    "北京市专精特新企业",
+                    "the title is at the level the text names: a national little giant, a national "
+                    "single-champion enterprise or product, a Beijing specialised SME"),
+    ),
     event="item_date",
     history=History.ONCE_PER_ITEM,
     basis=by_value("item_kind", M10_TITLES),
+    placeholder=placeholder_by_value("item_kind", M10_TITLES, ("m10.cap",)),
     cap="m10.cap",
     params=tuple(M10_TITLES.values()),
-    facts=(TITLE, Fact("item_relocated", "新迁入", "relocated into the district", money=False)),
+    facts=(TITLE, LEVEL,
+           Fact("item_relocated", "新迁入", "relocated into the district", money=False)),
     formula_zh="按称号核定金额 {basis}，不超过 {m10.cap}（每个称号一次）",
     formula_en="amount for the title {basis}, at most {m10.cap} (once per title)",
 )

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from huiqi.engine.measure import Condition as C
 from huiqi.engine.measure import Fact, History, Measure
 from huiqi.engine.sources import Items, Subjects
 from huiqi.policy.tongzhou_2024_8.common import ENTERPRISE, ORGANISATIONS
@@ -40,10 +39,6 @@ M17 = Measure(
         ORGANISATIONS, "projects", "subject", lambda p: p.kind == "renovation", lambda p: p.id,
         "有老旧厂房产业提升改造项目", "has an old-factory renovation project",
     ),
-    conditions=(
-        C("mode", "（十七）", "以自主、联营或租赁方式改造", "renovated by itself, jointly or leased",
-          lambda t, c: t.item_mode.isin(["self", "joint", "leased"]), facts=("item_mode",)),
-    ),
     event="item_date",
     history=History.ONCE_PER_ITEM,
     one_matter_one_support=True,
@@ -51,7 +46,9 @@ M17 = Measure(
     basis_facts=("item_investment_fen",),
     cap="m17.cap",
     params=("m17.rate",),
-    facts=(Fact("item_investment_fen", "项目固定资产投资额", "fixed-asset investment of the project"),),
+    # 「鼓励通过自主、联营、租赁等方式」: encouraged ways, an open list — shown, never a condition.
+    facts=(Fact("item_investment_fen", "项目固定资产投资额", "fixed-asset investment of the project"),
+           Fact("item_mode", "改造方式", "renovation mode", money=False)),
     formula_zh="{m17.rate} × 固定资产投资额 {item_investment_fen}，不超过 {m17.cap}",
     formula_en="{m17.rate} × fixed-asset investment {item_investment_fen}, at most {m17.cap}",
 )
