@@ -117,6 +117,11 @@ def write(engine: Engine, *, force: bool = True) -> Anchor | None:
     return Anchor(0, str(fields["at"]), entries, digest)
 
 
+def forget(folder: Path) -> None:
+    """Drop what this process remembers of ``folder``'s checkpoints (after a restore replaced them)."""
+    _last.pop(folder, None)
+
+
 def read(cfg: AuditConfig, ring: keys.KeyRing | None, broken: list[str]) -> list[Anchor]:
     """Every checkpoint whose signature holds; a line that does not is reported in ``broken``."""
     if not cfg.checkpoints.exists():
