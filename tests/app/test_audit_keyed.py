@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -19,7 +22,7 @@ from huiqi.app.audit.config import config
 from huiqi.app.audit.models import AuditEntry
 from huiqi.app.audit.service import GENESIS, entry_message, plain_digest, record, verify
 from huiqi.app.auth.roles import SYSTEM
-from huiqi.app.db import transaction
+from huiqi.app.db import UTCDateTime, make_engine, normalise_url, sessions, transaction, upgrade
 from huiqi.app.errors import Refused
 from huiqi.app.settings import service as settings
 from huiqi.cli import app as cli
@@ -260,3 +263,62 @@ def test_the_retention_is_180_days_by_default_and_never_set_below_six_months(
         settings.put(s, actor=ADMIN, key="audit_retention_days", value=365)
     with factory() as s:
         assert settings.get(s, "audit_retention_days") == 365
+
+
+def test_the_server_anchors_the_chain_when_it_starts(trail: sessionmaker[Session], db_url: str) -> None:
+    with client(db_url):
+        pass
+    anchors = checkpoints.read(config(db_url), keys.parse([os.environ[keys.ENV_KEY]], "t"), [])
+    assert [a.entries for a in anchors] == [count(trail)]
+
+
+LEGACY = sa.table("audit_log", *(sa.column(c) for c in (
+    "actor", "action", "entity", "entity_id", "prev_hash", "hash")),
+    sa.column("at", UTCDateTime()), sa.column("before", sa.JSON()), sa.column("after", sa.JSON()))
+
+
+@pytest.fixture
+def legacy_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database at revision 0001 holding two entries chained the old way (plain SHA-256)."""
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        admin = sa.create_engine(normalise_url(os.environ["HUIQI_TEST_POSTGRES"]),
+                                 isolation_level="AUTOCOMMIT")
+        base, _, name = normalise_url(db_url).rpartition("/")
+        with admin.connect() as c:
+            c.execute(sa.text(f"CREATE DATABASE {name}_old"))
+        url = f"{base}/{name}_old"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    prev = GENESIS
+    with engine.begin() as c:
+        for i in (1, 2):
+            at = datetime(2025, 1, i, 9, 30, tzinfo=UTC)
+            h = plain_digest(prev, at, "office1", "note", "test", None, {"n": i}, None)
+            c.execute(sa.insert(LEGACY).values(at=at, actor="office1", action="note",
+                                               entity="test", entity_id=None, before={"n": i},
+                                               after=None, prev_hash=prev, hash=h))
+            prev = h
+    engine.dispose()
+    upgrade(url)
+    yield url
+    if not db_url.startswith("sqlite"):
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP DATABASE IF EXISTS {name}_old WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_entries_from_before_keyed_chaining_verify_once_a_checkpoint_covers_them(legacy_url: str) -> None:
+    code, output = invoke("audit", "verify", "--db", legacy_url)
+    assert code == 1 and "the first 2 entries are unkeyed" in output
+    assert invoke("audit", "checkpoint", "--db", legacy_url)[0] == 0
+    engine = make_engine(legacy_url)
+    with transaction(sessions(engine)) as s:
+        record(s, actor=ADMIN, action="note", entity="test")
+    with sessions(engine)() as s:
+        report = verify(s)
+        (third,) = s.scalars(select(AuditEntry).where(AuditEntry.id > 2)).all()
+    engine.dispose()
+    assert report.ok, report.broken
+    assert report.entries == 3 and third.mac == "hmac-sm3"

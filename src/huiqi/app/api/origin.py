@@ -44,15 +44,19 @@ class OriginMiddleware:
             current.reset(token)
 
 
-async def _anchor(engine: Engine) -> None:
-    """Checkpoint the head now and then periodically (only when it moved)."""
+async def _checkpoint(engine: Engine) -> None:
+    try:
+        await asyncio.to_thread(checkpoints.write, engine, force=False)
+    except Exception:  # keep serving; the next period tries again
+        log.exception("audit checkpoint could not be written")
+
+
+async def _every_period(engine: Engine) -> None:
+    """Checkpoint the head every period (only when it moved)."""
     seconds = checkpoints.config_for(engine).seconds
     while True:
-        try:
-            await asyncio.to_thread(checkpoints.write, engine, force=False)
-        except Exception:  # keep serving; the next period tries again
-            log.exception("audit checkpoint could not be written")
         await asyncio.sleep(seconds)
+        await _checkpoint(engine)
 
 
 def install(app: FastAPI) -> None:
@@ -62,7 +66,8 @@ def install(app: FastAPI) -> None:
 
     @asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[Any]:
-        task = asyncio.create_task(_anchor(app.state.engine))
+        await _checkpoint(app.state.engine)  # covers what was written while the server was down
+        task = asyncio.create_task(_every_period(app.state.engine))
         try:
             async with inner(a) as state:
                 yield state

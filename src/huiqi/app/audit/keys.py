@@ -18,6 +18,7 @@ import hmac
 import logging
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,12 +87,19 @@ def new_secret() -> str:
 
 
 def create_key_file(path: Path) -> None:
-    """A new key file readable by its owner only (0600), holding one fresh secret."""
+    """A new key file readable by its owner only (0600), holding one fresh secret. Written aside
+    and linked into place, so a second process starting at once finds either none or a whole one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write("# huiqi audit keys: one per line, the last one signs; keep old ones to verify\n")
-        f.write(new_secret() + "\n")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write("# huiqi audit keys: one per line, the last one signs; keep old ones to verify\n")
+            f.write(new_secret() + "\n")
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        os.unlink(tmp)
 
 
 def key_file(default: Path) -> Path | None:
