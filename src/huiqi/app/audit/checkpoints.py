@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from huiqi.app.audit import keys
@@ -82,20 +82,27 @@ def _message(fields: dict[str, object]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 
-def head(engine: Engine) -> tuple[int, str, int]:
-    """(number of entries, hash of the newest, its id) as one consistent read."""
-    with engine.execution_options(**{READ_ONLY: True}).connect() as c, c.begin():
-        count, last = c.execute(select(func.count(), func.max(AuditEntry.id))).one()
-        digest = c.scalar(select(AuditEntry.hash).where(AuditEntry.id == last)) if last else None
+Head = tuple[int, str, int]  # (number of entries, hash of the newest, its id)
+
+
+def head(c: Connection | Session) -> Head:
+    """The chain's head as read in ``c``'s transaction."""
+    count, last = c.execute(select(func.count(), func.max(AuditEntry.id))).one()
+    digest = c.scalar(select(AuditEntry.hash).where(AuditEntry.id == last)) if last else None
     return int(count), digest or GENESIS, int(last or 0)
 
 
 def write(engine: Engine, *, force: bool = True) -> Anchor | None:
     """Append a signed checkpoint of the current head; unless ``force``, only if the head moved."""
-    cfg = config_for(engine)
+    with engine.execution_options(**{READ_ONLY: True}).connect() as c, c.begin():
+        current = head(c)
+    return _append(config_for(engine), current, force=force)
+
+
+def _append(cfg: AuditConfig, current: Head, *, force: bool) -> Anchor | None:
     ring = load_ring(cfg)
     assert ring is not None
-    entries, digest, last_id = head(engine)
+    entries, digest, last_id = current
     previous = _last.get(cfg.folder)
     if not force and previous and (previous.entries, previous.head) == (entries, digest):
         return None
@@ -170,12 +177,21 @@ def after_entry(session: Session, entry_id: int) -> None:
     if (entry_id < last.next_id and now - last.time < cfg.seconds) or session.info.get(DUE):
         return
     session.info[DUE] = True
-    event.listen(session, "after_commit", _on_commit, once=True)
+    event.listen(session, "before_commit", _before_commit, once=True)
+    event.listen(session, "after_commit", _after_commit, once=True)
 
 
-def _on_commit(session: Session) -> None:
-    session.info.pop(DUE, None)
+def _before_commit(session: Session) -> None:
+    # read inside the transaction, which holds the chain's lock: no other entry can come between,
+    # and no second connection is needed (a full pool must not block a commit)
+    session.info[DUE] = head(session)
+
+
+def _after_commit(session: Session) -> None:
+    current = session.info.pop(DUE, None)
+    if not isinstance(current, tuple):
+        return
     try:
-        write(session.get_bind().engine, force=False)
+        _append(config_for(session), current, force=False)
     except Exception:  # the entries are committed; a failed anchor must not fail the request
         log.exception("audit checkpoint could not be written")
