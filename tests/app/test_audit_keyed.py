@@ -197,9 +197,10 @@ def test_the_embedded_default_key_file_is_created_readable_by_its_owner_only(
     assert invoke("audit", "verify", "--db", db_url)[0] == 0
 
 
-def test_a_short_key_is_refused_naming_its_source() -> None:
-    with pytest.raises(keys.AuditKeyError, match="HUIQI_AUDIT_KEY: audit key number \\[1\\] is shorter"):
-        keys.parse(["too short"], keys.ENV_KEY)
+def test_a_short_key_is_refused_naming_its_source(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(keys.ENV_KEY, "too short")
+    code, output = invoke("audit", "verify", "--db", db_url)
+    assert code == 2 and "HUIQI_AUDIT_KEY: audit key number [1] is shorter than 32 characters" in output
 
 
 def test_entries_record_the_requests_source_address_and_user_agent(

@@ -23,11 +23,15 @@ if TYPE_CHECKING:
 
 @contextmanager
 def _engine(db: str | None) -> Iterator[Engine]:
+    """The database's engine; a key ring that cannot be read ends the command with its message."""
+    from huiqi.app.audit.keys import AuditKeyError
     from huiqi.app.db import make_engine
 
     engine = make_engine(_url(db))
     try:
         yield engine
+    except AuditKeyError as exc:
+        fail(exc.message)
     finally:
         engine.dispose()
 
@@ -56,15 +60,18 @@ def verify(
     from huiqi.app.audit import checkpoints, service
     from huiqi.app.audit import export as exporting
     from huiqi.app.audit.config import config
+    from huiqi.app.audit.keys import AuditKeyError
     from huiqi.app.db import sessions
 
     if export is not None:
-        ring = checkpoints.load_ring(config(_url(db)), create=False)
         try:
+            ring = checkpoints.load_ring(config(_url(db)), create=False)
             with export.open(encoding="utf-8") as f:
                 _report(exporting.check(f, ring))
         except OSError as exc:
             fail(f"--export: cannot read {export} ({exc.strerror})")
+        except AuditKeyError as exc:
+            fail(exc.message)
         return
     with _engine(db) as engine, sessions(engine, read_only=True)() as s:
         report = service.verify(s)
@@ -91,10 +98,7 @@ def rotate_key(db: DbOption = None) -> None:
 
     with _engine(db) as engine:
         cfg = checkpoints.config_for(engine)
-        try:
-            path, key_id = keys.rotate(cfg.default_key)
-        except keys.AuditKeyError as exc:
-            fail(exc.message)
+        path, key_id = keys.rotate(cfg.default_key)
         anchor = checkpoints.write(engine)
     assert anchor is not None
     out.print(f"new audit key {key_id} in {path}; checkpoint at {anchor.entries} entries. "
