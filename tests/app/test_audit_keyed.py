@@ -8,17 +8,21 @@ import json
 import os
 import stat
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from huiqi.app.audit import checkpoints, keys
 from huiqi.app.audit.config import config
+from huiqi.app.audit.export import check as export_check
 from huiqi.app.audit.models import AuditEntry
 from huiqi.app.audit.service import GENESIS, entry_message, plain_digest, record, verify
 from huiqi.app.auth.roles import SYSTEM
@@ -323,3 +327,37 @@ def test_entries_from_before_keyed_chaining_verify_once_a_checkpoint_covers_them
     engine.dispose()
     assert report.ok, report.broken
     assert report.entries == 3 and third.mac == "hmac-sm3"
+
+
+CHAINED = ("at", "actor", "action", "entity", "entity_id", "before", "after", "source", "user_agent",
+           "mac", "key_id", "prev_hash", "hash")
+
+
+@pytest.fixture
+def exported(trail: sessionmaker[Session], db_url: str, tmp_path: Path) -> list[str]:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a property of the file: one database is enough")
+    out = tmp_path / "audit.jsonl"
+    assert invoke("audit", "export", "--db", db_url, "--since", "2000-01-01", "--out", str(out))[0] == 0
+    return out.read_text().splitlines()
+
+
+@examples(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_change_to_any_chained_field_of_any_exported_entry_is_detected(
+        exported: list[str], data: st.DataObject) -> None:
+    ring = keys.parse([os.environ[keys.ENV_KEY]], "test")
+    n = data.draw(st.integers(0, len(exported) - 2), label="line")
+    name = data.draw(st.sampled_from(CHAINED), label="field")
+    row = json.loads(exported[n])
+    if name == "at":
+        shift = data.draw(st.integers(1, 10**9), label="microseconds")
+        new: object = (datetime.fromisoformat(row["at"]) + timedelta(microseconds=shift)).isoformat()
+    elif name in ("before", "after"):
+        new = {"changed": data.draw(st.text(max_size=5))}
+    else:
+        new = data.draw(st.text(min_size=1, max_size=70).filter(lambda v: v != row[name]), label="value")
+    row[name] = new
+    lines = [*exported[:n], json.dumps(row, ensure_ascii=False), *exported[n + 1:]]
+    assert not export_check(lines, ring).ok
