@@ -93,7 +93,7 @@ def checkpoint(db: DbOption = None) -> None:
 @audit_app.command("rotate-key")
 def rotate_key(db: DbOption = None) -> None:
     """Add a new audit key to the key file (it signs from now on; old keys stay to verify old
-    entries) and write a checkpoint signed with it. Restart running servers afterwards."""
+    entries) and write a checkpoint signed with it. Running servers pick it up at their next entry."""
     from huiqi.app.audit import checkpoints, keys
 
     with _engine(db) as engine:
@@ -101,8 +101,7 @@ def rotate_key(db: DbOption = None) -> None:
         path, key_id = keys.rotate(cfg.default_key)
         anchor = checkpoints.write(engine)
     assert anchor is not None
-    out.print(f"new audit key {key_id} in {path}; checkpoint at {anchor.entries} entries. "
-              "Restart the API servers so they sign with it.")
+    out.print(f"new audit key {key_id} in {path}; checkpoint at {anchor.entries} entries")
 
 
 @audit_app.command("export")
