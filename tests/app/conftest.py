@@ -35,6 +35,13 @@ def _with_db(url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test signs the audit chain with a test key and anchors it in its own folder."""
+    monkeypatch.setenv("HUIQI_AUDIT_KEY", "huiqi-test-audit-key-" + "0" * 32)
+    monkeypatch.setenv("HUIQI_AUDIT_DIR", str(tmp_path / "audit"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"

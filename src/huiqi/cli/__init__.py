@@ -1,9 +1,9 @@
 """Command line: ``huiqi measures | params | schema | calc | synth | match | simulate`` and the
-platform: ``serve | db | audit | pay | user``."""
+platform: ``serve | db | audit | pay | user | backup | restore``."""
 
 from __future__ import annotations
 
-from huiqi.cli import batch, calc, platform
+from huiqi.cli import audit, backup, batch, calc, platform
 from huiqi.cli.common import app
 from huiqi.cli.imports import imports_app
 from huiqi.cli.offers import offers_app
@@ -13,4 +13,4 @@ app.add_typer(imports_app, name="import",
 app.add_typer(offers_app, name="offers",
               help="Match every organisation (政策直享) and lapse unconfirmed offers (免申即享).")
 
-__all__ = ["app", "batch", "calc", "platform"]
+__all__ = ["app", "audit", "backup", "batch", "calc", "platform"]

@@ -1,4 +1,5 @@
-"""The platform's commands: ``serve``, ``db upgrade``, ``audit verify``, ``pay run``, ``user add``."""
+"""The platform's commands: ``serve``, ``db upgrade``, ``pay run``, ``user add`` (``audit`` and
+``backup``/``restore`` in their own modules)."""
 
 from __future__ import annotations
 
@@ -69,26 +70,6 @@ def db_upgrade(db: DbOption = None) -> None:
 
     upgrade(_url(db))
     out.print(f"database at head: {_url(db)}")
-
-
-@audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
-    """Recompute the audit trail's hash chain; exit 1 when any entry was changed, removed or inserted."""
-    from huiqi.app.audit.service import verify
-    from huiqi.app.db import make_engine, sessions
-
-    engine = make_engine(_url(db))
-    with sessions(engine)() as s:
-        report = verify(s)
-    engine.dispose()
-    if report.ok:
-        out.print(f"[green]审计链完整 audit chain intact[/]: {report.entries} entries, head {report.head}")
-        return
-    for line in report.broken:
-        err.print(f"[red]{line}[/]")
-    err.print(f"[bold red]审计链被篡改 audit chain broken[/]: {len(report.broken)} problem(s) "
-              f"in {report.entries} entries")
-    raise typer.Exit(1)
 
 
 @pay_app.command("run")

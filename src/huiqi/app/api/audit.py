@@ -27,11 +27,13 @@ def entries(db: DB, actor: Current, entity: str | None = None, entity_id: str | 
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
              "entity": e.entity, "entity_id": e.entity_id, "before": e.before, "after": e.after,
+             "source": e.source, "user_agent": e.user_agent, "key_id": e.key_id,
              "hash": e.hash} for e in db.scalars(stmt.limit(limit).offset(offset))]
 
 
-@router.get("/audit/verify", summary="Recompute the hash chain")
+@router.get("/audit/verify", summary="Recompute the keyed chain, check it against the checkpoints")
 def check(db: DB, actor: Current) -> dict[str, Any]:
     actor.require(Role.AUDITOR, Role.OFFICE)
     r = verify(db)
-    return {"ok": r.ok, "entries": r.entries, "head": r.head, "broken": r.broken}
+    return {"ok": r.ok, "entries": r.entries, "head": r.head, "broken": r.broken,
+            "notes": r.notes}

@@ -20,6 +20,7 @@ from huiqi.app.api import (
     calculator,
     imports,
     matching,
+    origin,
     registry,
     requests,
     session,
@@ -43,6 +44,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
     app.state.sessions = sessions(engine)
     app.state.readers = sessions(engine, read_only=True)
     app.state.bank_url = bank_url or url
+    origin.install(app)  # audit: each request's source address and user agent; periodic checkpoints
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

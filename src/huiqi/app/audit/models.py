@@ -1,4 +1,4 @@
-"""The audit trail: append-only, each entry hashing its predecessor's hash."""
+"""The audit trail: append-only, each entry keyed-hashing its predecessor's hash."""
 
 from __future__ import annotations
 
@@ -25,3 +25,8 @@ class AuditEntry(Base):
     after: Mapped[Any] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # migration 0002: None on entries written before keyed chaining
+    mac: Mapped[str | None] = mapped_column(String(16))
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(64))  # the client's address
+    user_agent: Mapped[str | None] = mapped_column(String(200))

@@ -1,9 +1,15 @@
 """The one entry point of the audit trail, and its verification.
 
-Each entry stores the hash of its predecessor and its own hash over (predecessor hash, time,
-actor, action, entity, before, after): changing, removing or inserting an entry breaks the chain
-from that point. Removing the newest entries leaves a shorter valid chain, so ``verify`` reports
-the head hash for comparison with one recorded elsewhere.
+Each entry stores its predecessor's hash and its own: an HMAC (SM3 where offered) under a key held
+outside the database (``keys``) over (predecessor hash, time, actor, action, entity, before,
+after, source address, user agent, MAC name, key id). Changing, removing or inserting an entry
+breaks the chain from that point, and someone who can write the database but lacks the key cannot
+re-sign it. Removing the newest entries leaves a shorter chain that still links, so the chain's
+head is also anchored outside the database in signed checkpoints (``checkpoints``); ``verify``
+checks the chain against every one of them.
+
+Entries written before keyed chaining (migration 0002) carry a plain SHA-256 digest and no key id;
+they are accepted only as the chain's beginning and only when a signed checkpoint covers them.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from huiqi.app.audit import checkpoints, keys, origin
+from huiqi.app.audit.keys import KeyRing
 from huiqi.app.audit.models import AuditEntry
-from huiqi.app.auth.roles import Actor
+from huiqi.app.auth.roles import SYSTEM, Actor
 from huiqi.app.db import utcnow
 
 GENESIS = "0" * 64
@@ -30,13 +38,30 @@ def _canonical(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, sort_keys=True, ensure_ascii=False))
 
 
-def digest(prev: str, at: datetime, actor: str, action: str, entity: str, entity_id: str | None,
-           before: Any, after: Any) -> str:
-    body = json.dumps(
-        [prev, at.isoformat(timespec="microseconds"), actor, action, entity, entity_id, before, after],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+def _body(*fields: Any) -> bytes:
+    return json.dumps(list(fields), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def plain_digest(prev: str, at: datetime, actor: str, action: str, entity: str,
+                 entity_id: str | None, before: Any, after: Any) -> str:
+    """The unkeyed digest of entries written before migration 0002 (anyone can compute it)."""
+    return hashlib.sha256(_body(prev, at.isoformat(timespec="microseconds"), actor, action, entity,
+                                entity_id, before, after)).hexdigest()
+
+
+def entry_message(e: AuditEntry) -> bytes:
+    """What a keyed entry's MAC covers: every field but its id and its own hash."""
+    return _body(e.prev_hash, e.at.isoformat(timespec="microseconds"), e.actor, e.action, e.entity,
+                 e.entity_id, e.before, e.after, e.source, e.user_agent, e.mac, e.key_id)
+
+
+def expected_hash(ring: KeyRing | None, e: AuditEntry) -> str | None:
+    """The hash ``e`` must carry; None when its key is not in the ring."""
+    if e.mac is None:
+        return plain_digest(e.prev_hash, e.at, e.actor, e.action, e.entity, e.entity_id, e.before,
+                            e.after)
+    return None if ring is None or e.key_id is None else ring.mac(e.key_id, e.mac, entry_message(e))
 
 
 def serialise(session: Session) -> None:
@@ -50,17 +75,22 @@ def serialise(session: Session) -> None:
 def record(session: Session, *, actor: Actor | str, action: str, entity: str,
            entity_id: object = None, before: Any = None, after: Any = None,
            at: datetime | None = None) -> AuditEntry:
-    """Append one entry (in the caller's transaction): who, when, what, before and after."""
+    """Append one entry (in the caller's transaction): who, when, from where, what, before and after."""
+    ring = checkpoints.ring_for(session)
     serialise(session)
     prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
-    when = (at or utcnow()).astimezone(UTC)  # hashed as stored
-    who = actor.username if isinstance(actor, Actor) else actor
-    eid = None if entity_id is None else str(entity_id)[:ENTITY_ID_LENGTH]
-    b, a = _canonical(before), _canonical(after)
-    entry = AuditEntry(at=when, actor=who, action=action, entity=entity, entity_id=eid, before=b,
-                       after=a, prev_hash=prev, hash=digest(prev, when, who, action, entity, eid, b, a))
+    where = None if actor == SYSTEM or actor == SYSTEM.username else origin.current.get()
+    entry = AuditEntry(
+        at=(at or utcnow()).astimezone(UTC),  # hashed as stored
+        actor=actor.username if isinstance(actor, Actor) else actor, action=action, entity=entity,
+        entity_id=None if entity_id is None else str(entity_id)[:ENTITY_ID_LENGTH],
+        before=_canonical(before), after=_canonical(after), prev_hash=prev,
+        source=where.source if where else None, user_agent=where.user_agent if where else None)
+    entry.mac, entry.key_id = ring.signer
+    entry.hash = ring.sign(entry_message(entry))
     session.add(entry)
     session.flush()
+    checkpoints.after_entry(session, entry.id)
     return entry
 
 
@@ -69,6 +99,7 @@ class Verification:
     entries: int = 0
     head: str = GENESIS
     broken: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -76,17 +107,49 @@ class Verification:
 
 
 def verify(session: Session) -> Verification:
-    """Recompute the chain; every entry whose link or hash does not hold is reported."""
+    """Recompute the chain and check it against every signed checkpoint; report what does not hold."""
     report = Verification()
-    prev = GENESIS
+    cfg = checkpoints.config_for(session)
+    ring = checkpoints.load_ring(cfg, create=False)
+    anchors = checkpoints.read(cfg, ring, report.broken)
+    wanted = {a.entries for a in anchors}
+    seen: dict[int, str] = {}
+    prev, keyed, last_plain, unkeyed = GENESIS, False, 0, 0
     for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
         report.entries += 1
         if e.prev_hash != prev:
             report.broken.append(f"entry {e.id}: link to its predecessor broken (an entry before it "
                                  "was changed, removed or inserted)")
-        if digest(e.prev_hash, e.at, e.actor, e.action, e.entity, e.entity_id, e.before,
-                  e.after) != e.hash:
+        if e.mac is None:
+            last_plain = report.entries
+            if keyed:
+                report.broken.append(f"entry {e.id}: unkeyed entry after keyed ones (written "
+                                     "without the key)")
+        keyed = keyed or e.mac is not None
+        expected = expected_hash(ring, e)
+        if expected is None and ring is None:
+            unkeyed += 1
+        elif expected is None:
+            report.broken.append(f"entry {e.id}: signed with key {e.key_id} ({e.mac}), which is "
+                                 "not in the key ring")
+        elif expected != e.hash:
             report.broken.append(f"entry {e.id}: content does not match its hash (changed)")
+        if report.entries in wanted:
+            seen[report.entries] = e.hash
         prev = e.hash
     report.head = prev
+    if unkeyed:
+        report.broken.append(f"{unkeyed} keyed entries cannot be checked: no audit key found "
+                             f"({keys.ENV_KEY}, {keys.ENV_KEY_FILE} or {cfg.default_key})")
+    report.broken += checkpoints.compare(anchors, seen, report.entries)
+    if last_plain and not any(a.entries >= last_plain for a in anchors):
+        report.broken.append(f"the first {last_plain} entries are unkeyed (before migration 0002) "
+                             "and no signed checkpoint covers them")
+    if not anchors:
+        report.notes.append("no checkpoint yet: removal of the newest entries cannot be detected "
+                            "(run `huiqi audit checkpoint`)")
+    else:
+        newest = max(anchors, key=lambda a: a.entries)
+        report.notes.append(f"checked against {len(anchors)} checkpoint(s); the latest covers "
+                            f"{newest.entries} entries (written {newest.at})")
     return report

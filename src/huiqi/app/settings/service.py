@@ -26,7 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "credit_gates": sorted(CREDIT_LISTS),
     # working days a department has to answer a routed request (诉求直通, （十二）)
     "request_days": 5,
+    # days the audit trail is kept at least (网络安全法 第二十一条: not under six months)
+    "audit_retention_days": 180,
 }
+MIN_RETENTION_DAYS = 180
 
 
 def get(session: Session, key: str) -> Any:
@@ -60,6 +63,10 @@ def put(session: Session, *, actor: Actor, key: str, value: Any) -> Any:
     if key == "request_days" and (isinstance(value, bool) or not isinstance(value, int)
                                   or not 1 <= value <= 60):
         raise Refused(f"request_days: a whole number of working days from 1 to 60, got {value!r}")
+    if key == "audit_retention_days" and (isinstance(value, bool) or not isinstance(value, int)
+                                          or not MIN_RETENTION_DAYS <= value <= 36_500):
+        raise Refused(f"audit_retention_days: a whole number of days from {MIN_RETENTION_DAYS} "
+                      f"(网络安全法 第二十一条: six months at least) to 36500, got {value!r}")
     before = get(session, key)
     row = session.get(Setting, key)
     if row is None:
