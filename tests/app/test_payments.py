@@ -27,19 +27,22 @@ from tests.app.world import ECON, FINANCE, OFFICE, SCI, World, approve, award, b
 PAYEES = 6
 
 
-def district(factory: sessionmaker[Session], payees: int = PAYEES) -> list[int]:
-    """``payees`` new chain leaders, each awarded 1,000.00 + i fen under m01.new for 2024."""
+def district(factory: sessionmaker[Session], payees: int = PAYEES, *, first: int = 0) -> list[int]:
+    """``payees`` new chain leaders, the i-th awarded 1,000.00 + i fen under m01.new for 2024;
+    ``first`` > 0 adds more to a district made before."""
     from datetime import date
     from decimal import Decimal
 
     from stdnum.cn import uscc
 
-    world = build(factory)
+    if first == 0:
+        build(factory)
+        with transaction(factory) as s:
+            settings.configure_measure(s, actor=OFFICE, measure="m01.new",
+                                       departments=[ECON.department or ""], review_days=5,
+                                       no_application=False, offer_days=15)
     ids = []
-    with transaction(factory) as s:
-        settings.configure_measure(s, actor=OFFICE, measure="m01.new", departments=[ECON.department or ""],
-                                   review_days=5, no_application=False, offer_days=15)
-    for i in range(payees):
+    for i in range(first, first + payees):
         base = f"91110112MA01P{i:04d}"
         with transaction(factory) as s:
             org = registry.create_org(s, actor=OFFICE, data=org_in(base + uscc.calc_check_digit(base),
@@ -53,7 +56,6 @@ def district(factory: sessionmaker[Session], payees: int = PAYEES) -> list[int]:
         approve(w, app_id, ECON)
         award(w, app_id, 100_000 + i)
         ids.append(app_id)
-    del world
     return ids
 
 
