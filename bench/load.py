@@ -1,16 +1,17 @@
 """A bounded load scenario: applicants and reviewers against ``huiqi serve`` on PostgreSQL.
 
     python bench/load.py --server postgresql://postgres@127.0.0.1:55432/postgres \
-                         [--applicants 40] [--seconds 120] [--port 8791]
+                         [--applicants 40] [--clients 16] [--seconds 120] [--port 8791]
 
 Makes a fresh database ``huiqi_load`` on the server (dropped first if present), registers one new
 chain leader per applicant with its user, and starts ``huiqi serve`` on 127.0.0.1 in a child
-process. Then, at once and within ``--seconds``: every applicant logs in, starts an m01.new
-application, submits it and reads it back; the two reviewing departments each approve what waits
-for them; the office awards each approved application its ceiling; two finance officers then make
-payment batches and run payments at the same moment. Every answer is timed per route; an error is
-a transport failure, any 5xx, or any status the scenario did not expect. After the run the audit
-chain is verified and the ledger reconciled. Results go to ``bench/results-load.md``.
+process. Then, within ``--seconds``, with at most ``--clients`` applicants at a time: each logs
+in, starts an m01.new application, submits it and reads it back; the two reviewing departments
+each approve what waits for them; the office awards each approved application its ceiling; two
+finance officers then make payment batches and run payments at the same moment. Every answer is
+timed per route; an error is a transport failure, any 5xx, or any status the scenario did not
+expect. After the run the audit chain is verified and the ledger reconciled. Results go to
+``bench/results-load.md``.
 """
 
 from __future__ import annotations
@@ -158,15 +159,22 @@ async def finance(rec: Recorder, c: httpx.AsyncClient, username: str) -> None:
     await rec.call(c, "GET", "/budgets", "/budgets", headers=auth)
 
 
-async def scenario(base: str, applicants: int, seconds: float) -> tuple[Recorder, float]:
+async def scenario(base: str, applicants: int, clients: int,
+                   seconds: float) -> tuple[Recorder, float]:
     rec = Recorder()
+    gate = asyncio.Semaphore(clients)
+
+    async def one(c: httpx.AsyncClient, i: int) -> None:
+        async with gate:
+            await applicant(rec, c, i)
+
     # idle connections are dropped before uvicorn's 5 s keep-alive ends, so none is reused as it closes
     limits = httpx.Limits(max_connections=applicants + 8, keepalive_expiry=2)
     began = time.monotonic()
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as c:
         deadline = began + seconds
         lifecycle = asyncio.gather(
-            *(applicant(rec, c, i) for i in range(applicants)),
+            *(one(c, i) for i in range(applicants)),
             worker(rec, c, "econ1", "in_review", applicants, deadline),
             worker(rec, c, "sci1", "in_review", applicants, deadline),
             worker(rec, c, "office1", "approved", applicants, deadline))
@@ -204,6 +212,7 @@ def main() -> None:
     ap.add_argument("--server", default=os.environ.get("HUIQI_TEST_POSTGRES"),
                     help="a PostgreSQL server URL (its postgres database)")
     ap.add_argument("--applicants", type=int, default=40)
+    ap.add_argument("--clients", type=int, default=16, help="applicants at the same moment")
     ap.add_argument("--seconds", type=float, default=120)
     ap.add_argument("--port", type=int, default=8791)
     args = ap.parse_args()
@@ -230,7 +239,7 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        rec, elapsed = asyncio.run(scenario(base, args.applicants, args.seconds))
+        rec, elapsed = asyncio.run(scenario(base, args.applicants, args.clients, args.seconds))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -241,8 +250,9 @@ def main() -> None:
 def report(rec: Recorder, elapsed: float, args: argparse.Namespace, checks: list[str]) -> None:
     n = sum(len(v) for v in rec.times.values())
     lines = [f"# huiqi load scenario — {date.today()}, {platform.machine()}, {os.cpu_count()} cores",
-             "", f"`python bench/load.py --applicants {args.applicants} --seconds {args.seconds:g}`: "
-             f"{args.applicants} applicants (log in, start, submit, read back), two reviewing "
+             "", f"`python bench/load.py --applicants {args.applicants} --clients {args.clients} "
+             f"--seconds {args.seconds:g}`: {args.applicants} applicants, {args.clients} at a time "
+             "(log in, start, submit, read back), two reviewing "
              "departments approving, the office awarding, then two finance officers batching and "
              "paying at the same moment; `huiqi serve` (1 worker) on PostgreSQL 15, 127.0.0.1 only.",
              "", f"{n} requests in {elapsed:.1f} s; **errors: {len(rec.errors)}** "
