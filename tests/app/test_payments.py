@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from huiqi.app.budget import payments
 from huiqi.app.budget import service as budget
 from huiqi.app.budget.bank import LocalBank
 from huiqi.app.budget.models import LedgerEntry, Payment
-from huiqi.app.db import make_engine, sessions, transaction
+from huiqi.app.db import make_engine, sessions, transaction, utcnow
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.schemas import FactIn, RecognitionIn
 from huiqi.app.settings import service as settings
@@ -26,19 +27,22 @@ from tests.app.world import ECON, FINANCE, OFFICE, SCI, World, approve, award, b
 PAYEES = 6
 
 
-def district(factory: sessionmaker[Session], payees: int = PAYEES) -> list[int]:
-    """``payees`` new chain leaders, each awarded 1,000.00 + i fen under m01.new for 2024."""
+def district(factory: sessionmaker[Session], payees: int = PAYEES, *, first: int = 0) -> list[int]:
+    """``payees`` new chain leaders, the i-th awarded 1,000.00 + i fen under m01.new for 2024;
+    ``first`` > 0 adds more to a district made before."""
     from datetime import date
     from decimal import Decimal
 
     from stdnum.cn import uscc
 
-    world = build(factory)
+    if first == 0:
+        build(factory)
+        with transaction(factory) as s:
+            settings.configure_measure(s, actor=OFFICE, measure="m01.new",
+                                       departments=[ECON.department or ""], review_days=5,
+                                       no_application=False, offer_days=15)
     ids = []
-    with transaction(factory) as s:
-        settings.configure_measure(s, actor=OFFICE, measure="m01.new", departments=[ECON.department or ""],
-                                   review_days=5, no_application=False, offer_days=15)
-    for i in range(payees):
+    for i in range(first, first + payees):
         base = f"91110112MA01P{i:04d}"
         with transaction(factory) as s:
             org = registry.create_org(s, actor=OFFICE, data=org_in(base + uscc.calc_check_digit(base),
@@ -52,7 +56,6 @@ def district(factory: sessionmaker[Session], payees: int = PAYEES) -> list[int]:
         approve(w, app_id, ECON)
         award(w, app_id, 100_000 + i)
         ids.append(app_id)
-    del world
     return ids
 
 
@@ -128,6 +131,8 @@ def assert_paid_once(db_url: str, payees: int) -> None:
         states = set(s.scalars(select(Payment.state)))
     assert len(keys) == payees and bank.count() == payees
     assert all(bank.count(k) == 1 for k in keys)
+    # and the bank was asked to move each payee's money once: no run leant on its deduplication
+    assert all(bank.received("transfer", k) == 1 for k in keys)
     assert sorted(pays) == sorted(set(pays)) and len(pays) == payees
     assert states == {"paid"}
     engine.dispose()
@@ -167,9 +172,18 @@ def test_a_payment_run_killed_mid_batch_and_restarted_pays_every_payee_exactly_o
                              capture_output=True, text=True, timeout=120)
     assert crashed.returncode == 9, crashed.stderr
     engine = make_engine(db_url)
+    bank = LocalBank(engine)
     with sessions(engine)() as s:
         assert len(list(s.scalars(select(Payment).where(Payment.state == "paid")))) == crash_after - 1
-    report = payments.run(sessions(engine), LocalBank(engine), actor=FINANCE)
+    # the dead run's claim still holds: the restart pays the others and leaves that one alone
+    report = payments.run(sessions(engine), bank, actor=FINANCE)
+    assert (report.paid, bank.received("status")) == (PAYEES - crash_after, 0)
+    with transaction(sessions(engine)) as s:  # time passes: the dead run's lease lapses
+        (held,) = s.scalars(select(Payment).where(Payment.state == "sending"))
+        held.claimed_until = utcnow() - timedelta(seconds=1)
+    report = payments.run(sessions(engine), bank, actor=FINANCE)
+    # the next run asks the bank about the lapsed claim, finds the transfer, and sends nothing
+    assert (report.paid, bank.received("status", held.idempotency_key)) == (1, 1)
+    assert bank.received("transfer") == PAYEES
     engine.dispose()
-    assert report.paid == PAYEES - (crash_after - 1)
     assert_paid_once(db_url, PAYEES)

@@ -58,8 +58,9 @@ def unpaid(year: int, db: DB, actor: Current) -> list[dict[str, Any]]:
 
 
 @router.post("/payments/batches", status_code=201, summary="Instruct payment of awards (finance)")
-def batch(body: BatchIn, db: DB, actor: Current) -> dict[str, Any]:
-    r = payments.create_batch(db, actor=actor, measure=body.measure, year=body.year)
+def batch(body: BatchIn, request: Request, actor: Current) -> dict[str, Any]:
+    r = payments.make_batch(request.app.state.sessions, actor=actor, measure=body.measure,
+                            year=body.year)
     return {"batch": r.batch.id if r.batch else None,
             "payments": r.batch.payments if r.batch else 0,
             "total": yuan(r.batch.total_fen if r.batch else 0), "skipped": r.skipped}

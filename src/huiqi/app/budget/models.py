@@ -68,9 +68,12 @@ class Payment(Base):
     bank_name: Mapped[str] = mapped_column(String(100))
     account_no: Mapped[str] = mapped_column(String(40))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[str] = mapped_column(String(10), default="pending")
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # the run holding the instruction, its claim's own token, and when the claim lapses
     claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column()
     bank_reference: Mapped[str | None] = mapped_column(String(80))
     paid_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)

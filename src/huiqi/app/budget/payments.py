@@ -1,33 +1,48 @@
 """Disbursement: batches of payment instructions, paid exactly once.
 
-Exactly once, whatever retries or crashes: (1) each award gets one instruction whose idempotency
-key is fixed when the batch is made (unique in the database); (2) a run claims an instruction and
-commits before calling the bank; (3) the bank deduplicates on the key; (4) the instruction is
-marked paid, the ledger's ``pay`` entry (unique reference) and the application's state are written
-in one transaction. A run that dies between (3) and (4) leaves the instruction ``sending``; the
-next run sends it again, the bank answers with the transfer already made, and (4) completes.
+Exactly once, whatever retries, crashes or runs at the same time:
+(1) each award gets one instruction whose idempotency key is fixed when the batch is made (unique
+    in the database); batches take turns (a lock taken first), so two never instruct one award;
+(2) a run claims one instruction at a time — a token of its own and a lease — and commits the
+    claim before calling the bank; on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets runs at the same
+    moment pass over each other's claims, on SQLite the claim's ``BEGIN IMMEDIATE`` queues them;
+(3) the bank is called once per claim; an instruction whose earlier claim lapsed (a run that
+    crashed, or hung past its lease) is first looked up at the bank by its key and sent only if
+    the bank has no transfer under it; the bank's own deduplication is the last guard, not the plan;
+(4) the holder of the claim marks the instruction paid and writes the ledger's ``pay`` entry
+    (unique reference) and the application's state in one transaction.
+
+A run that dies between (3) and (4) leaves its instruction ``sending`` until the lease lapses;
+the next run then finds the transfer at the bank and completes (4) without sending again.
+Transactions that lose a race inside the database (deadlock, serialization) are repeated.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from huiqi.app.applications.lifecycle import Action, State
 from huiqi.app.applications.models import Application
 from huiqi.app.applications.service import move
-from huiqi.app.audit.service import record
+from huiqi.app.audit.service import record, serialise
 from huiqi.app.auth.roles import Actor, Role
-from huiqi.app.budget.bank import Bank
+from huiqi.app.budget.bank import Bank, Transfer
 from huiqi.app.budget.models import LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import transaction, utcnow
 from huiqi.app.errors import DomainError, Refused
 from huiqi.app.registry.models import Organisation, Person
+from huiqi.app.retry import retrying
 from huiqi.engine.money import fen_to_yuan
+
+BATCH_LOCK = 8809  # PostgreSQL advisory lock: one payment batch at a time (the audit chain's is 8808)
+LEASE = timedelta(minutes=5)  # how long a claim holds an instruction; far longer than a bank call
 
 
 def payment_json(p: Payment) -> dict[str, Any]:
@@ -61,6 +76,7 @@ def create_batch(session: Session, *, actor: Actor, measure: str | None = None,
     """One instruction for every award not yet instructed; awards without a valid account are
     listed with the reason and left for the next batch."""
     actor.require(Role.FINANCE)
+    _one_batch_at_a_time(session)
     stmt = select(Application).where(Application.state == State.AWARDED,
                                      ~Application.id.in_(select(Payment.application_id)))
     if measure:
@@ -102,6 +118,26 @@ def create_batch(session: Session, *, actor: Actor, measure: str | None = None,
     return result
 
 
+def _one_batch_at_a_time(session: Session) -> None:
+    """Wait for any other batch to commit before reading which awards are still uninstructed.
+
+    Batches for different measures or years overlap (a batch without a measure takes them all), so
+    there is one lock for every batch. Taken before any row: the awards are then read after the
+    batch before committed, never with a view older than its instructions. SQLite's writers are
+    serial already (``BEGIN IMMEDIATE``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BATCH_LOCK})
+
+
+def make_batch(factory: sessionmaker[Session], *, actor: Actor, measure: str | None = None,
+               year: int | None = None) -> BatchResult:
+    """``create_batch`` in a transaction of its own, repeated if it loses a race in the database."""
+    def once() -> BatchResult:
+        with transaction(factory) as s:
+            return create_batch(s, actor=actor, measure=measure, year=year)
+    return retrying(once)
+
+
 @dataclass
 class RunReport:
     run: str
@@ -110,46 +146,79 @@ class RunReport:
     failed: list[str] = field(default_factory=list)
 
 
-def run(factory: sessionmaker[Session], bank: Bank, *, actor: Actor,
-        batch_id: int | None = None) -> RunReport:
-    """Send every unpaid instruction (or one batch's); safe to run again and to run twice at once."""
+@dataclass(frozen=True)
+class Claim:
+    """An instruction held by one run until ``token`` is released or the lease lapses."""
+
+    payment_id: int
+    token: str
+    key: str
+    account_no: str
+    payee_name: str
+    amount_fen: int
+    resumed: bool  # an earlier claim lapsed: the bank may already have the transfer
+
+
+def run(factory: sessionmaker[Session], bank: Bank, *, actor: Actor, batch_id: int | None = None,
+        lease: timedelta = LEASE) -> RunReport:
+    """Send every unpaid instruction (or one batch's); safe to run again and to run many at once."""
     actor.require(Role.FINANCE)
     report = RunReport(run=uuid.uuid4().hex[:12])
-    with factory() as s:
-        stmt = select(Payment.id).where(Payment.state.in_(("pending", "sending")))
-        if batch_id is not None:
-            stmt = stmt.where(Payment.batch_id == batch_id)
-        ids = list(s.scalars(stmt.order_by(Payment.id)))
-    for pid in ids:
+    next_claim = partial(_claim, factory, run=report.run, batch_id=batch_id, lease=lease)
+    while (claim := retrying(next_claim)) is not None:
         try:
-            _pay_one(factory, bank, actor=actor, payment_id=pid, report=report)
-        except DomainError as exc:
-            report.failed.append(f"payment {pid}: {exc.message}")
+            transfer = bank.status(claim.key) if claim.resumed else None
+            if transfer is None:  # (3)
+                transfer = bank.transfer(key=claim.key, account_no=claim.account_no,
+                                         account_name=claim.payee_name, amount_fen=claim.amount_fen)
+        except DomainError as exc:  # left claimed: retried by a run after the lease
+            report.failed.append(f"payment {claim.payment_id}: {exc.message}")
+            continue
+        if retrying(partial(_complete, factory, actor=actor, claim=claim, transfer=transfer)):
+            report.paid += 1
+        else:
+            report.already_paid += 1
     return report
 
 
-def _pay_one(factory: sessionmaker[Session], bank: Bank, *, actor: Actor, payment_id: int,
-             report: RunReport) -> None:
-    with transaction(factory) as s:  # (2) claim, committed before the bank is called
-        claimed = s.execute(update(Payment).where(Payment.id == payment_id,
-                                                  Payment.state.in_(("pending", "sending")))
-                            .values(state="sending", claimed_by=report.run,
-                                    attempts=Payment.attempts + 1)
-                            .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return  # another run finished it
-        p = s.get(Payment, payment_id)
-        assert p is not None
-        key, account_no, name, amount = p.idempotency_key, p.account_no, p.payee_name, p.amount_fen
-    transfer = bank.transfer(key=key, account_no=account_no, account_name=name, amount_fen=amount)  # (3)
-    with transaction(factory) as s:  # (4)
-        done = s.execute(update(Payment).where(Payment.id == payment_id, Payment.state == "sending")
-                         .values(state="paid", bank_reference=transfer.reference, paid_at=utcnow())
+def _claim(factory: sessionmaker[Session], *, run: str, batch_id: int | None,
+           lease: timedelta) -> Claim | None:
+    """(2) Take the next instruction nobody holds — pending, or with a lapsed claim — and commit.
+    A run never takes one it claimed itself, so an instruction the bank refused waits for the
+    next run instead of being tried again and again."""
+    now = utcnow()
+    free = or_(Payment.state == "pending",
+               and_(Payment.state == "sending",
+                    or_(Payment.claimed_until.is_(None), Payment.claimed_until < now)))
+    stmt = select(Payment).where(free, or_(Payment.claimed_by.is_(None), Payment.claimed_by != run))
+    if batch_id is not None:
+        stmt = stmt.where(Payment.batch_id == batch_id)
+    with transaction(factory) as s:
+        p = s.scalars(stmt.order_by(Payment.id).limit(1)
+                      .with_for_update(skip_locked=True)).first()
+        if p is None:
+            return None
+        claim = Claim(p.id, uuid.uuid4().hex, p.idempotency_key, p.account_no, p.payee_name,
+                      p.amount_fen, resumed=p.attempts > 0)
+        p.state, p.claimed_by, p.claim_token, p.claimed_until = "sending", run, claim.token, now + lease
+        p.attempts += 1
+    return claim
+
+
+def _complete(factory: sessionmaker[Session], *, actor: Actor, claim: Claim, transfer: Transfer) -> bool:
+    """(4) Mark the claimed instruction paid, with its ledger entry and the application's step;
+    False if the claim was lost (lapsed and taken by another run, which completes it)."""
+    with transaction(factory) as s:
+        serialise(s)  # the audit chain's lock first, then rows: the order every transaction keeps
+        done = s.execute(update(Payment).where(Payment.id == claim.payment_id,
+                                               Payment.state == "sending",
+                                               Payment.claim_token == claim.token)
+                         .values(state="paid", bank_reference=transfer.reference, paid_at=utcnow(),
+                                 claimed_until=None)
                          .execution_options(synchronize_session=False))
         if done.rowcount != 1:  # type: ignore[attr-defined]
-            report.already_paid += 1
-            return
-        p = s.get(Payment, payment_id)
+            return False
+        p = s.get(Payment, claim.payment_id)
         assert p is not None
         s.add(LedgerEntry(measure=p.measure, year=p.year, application_id=p.application_id, kind="pay",
                           amount_fen=p.amount_fen, actor=actor.username, reference=f"pay:{p.id}"))
@@ -159,7 +228,7 @@ def _pay_one(factory: sessionmaker[Session], bank: Bank, *, actor: Actor, paymen
         record(s, actor=actor, action="payment.paid", entity="payment", entity_id=p.id,
                before={"state": "sending"}, after={"state": "paid", "bank_reference": transfer.reference,
                                                    "amount_fen": p.amount_fen, "new": transfer.new})
-        report.paid += 1
+    return True
 
 
 def listing(session: Session, *, actor: Actor, batch_id: int | None = None,
