@@ -186,3 +186,24 @@ def test_migration_0005_seals_the_clear_values_already_stored(tmp_path: Path) ->
         assert org.account_no_masked == "**********5678"
         assert vault.of(s).open(org.account_no_enc or "", "account_no") == ORG_ACCOUNT
     engine.dispose()
+
+
+def test_after_a_rotation_rekey_reseals_everything_so_the_old_key_can_go(
+        factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from huiqi.cli import app
+
+    old, new = vault.new_key_line("k1"), vault.new_key_line("k2")
+    monkeypatch.setenv("HUIQI_DATA_KEY", old)
+    pid = talent(factory)
+    monkeypatch.setenv("HUIQI_DATA_KEY", f"{new},{old}")
+    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["data", "rekey", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "re-sealed 2 values" in result.output  # the ID number and the account number
+    monkeypatch.setenv("HUIQI_DATA_KEY", new)  # the old key gone
+    with transaction(factory) as s:
+        found = personal.person_by_id_number(s, ID_NUMBER)
+        assert found is not None and found.id == pid
+        assert vault.of(s).open(found.account_no_enc or "", "account_no") == ACCOUNT

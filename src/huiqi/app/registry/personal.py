@@ -76,3 +76,37 @@ def reveal(session: Session, *, actor: Actor | str, stored: str, field: str, ent
     record(session, actor=actor, action="personal_data.read", entity=entity, entity_id=entity_id,
            after={"field": field, "purpose": purpose})
     return value
+
+
+def rekey(session: Session, *, actor: Actor | str) -> int:
+    """Re-seal every stored value under the current key and recompute its keyed hash (after a
+    rotation: once done, the old key can leave the keyring); the number of values re-sealed."""
+    from huiqi.app.budget.models import Payment
+
+    ring = vault.of(session)
+    done = 0
+
+    def fresh(stored: str | None, purpose: str) -> tuple[str, str] | None:
+        if stored is None or stored.split(":", 3)[1:3] == [ring.cipher, ring.current]:
+            return None
+        value = ring.open(stored, purpose)
+        return ring.seal(value, purpose), ring.lookup(value, purpose)
+
+    holders: list[Organisation | Person | AccountChange] = [
+        *session.scalars(select(Organisation)), *session.scalars(select(Person)),
+        *session.scalars(select(AccountChange))]
+    for h in holders:
+        if (new := fresh(h.account_no_enc, ACCOUNT_NO)) is not None:
+            h.account_no_enc, h.account_no_hash = new
+            done += 1
+        if isinstance(h, Person) and (new := fresh(h.id_number_enc, ID_NUMBER)) is not None:
+            h.id_number_enc, h.id_number_hash = new
+            done += 1
+    for p in session.scalars(select(Payment)):
+        if (new := fresh(p.account_no, ACCOUNT_NO)) is not None:
+            p.account_no = new[0]
+            done += 1
+    session.flush()
+    record(session, actor=actor, action="personal_data.rekey", entity="vault", entity_id=ring.current,
+           after={"resealed": done, "cipher": ring.cipher})
+    return done
