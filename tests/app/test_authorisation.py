@@ -83,7 +83,7 @@ POLICY: dict[tuple[str, str], tuple[frozenset[str] | str, Body]] = {
         "source": "市场监管局"}}),
     ("POST", "/persons"): (frozenset({OFF}), {"json": {"name": "李四", "id_number": "110105198001010016"}}),
     ("GET", "/persons/{person_id}"): (STAFF, None),
-    ("GET", "/persons/{person_id}/identity"): (frozenset({OFF}), None),  # the full ID number, audited
+    ("POST", "/persons/{person_id}/identity"): (frozenset({OFF}), None),  # the full ID number, audited
     ("GET", "/account-changes"): (frozenset({APP, OFF, FIN, AUD}), None),
     ("POST", "/account-changes/{change_id}/decision"): (frozenset({OFF}), {"json": {
         "confirm": False, "reason": "开户证明不符"}}),

@@ -92,13 +92,25 @@ def test_the_office_reads_a_full_id_number_and_the_read_is_audited(
     pid = talent(factory)
     add_users(factory, world.org_id)
     c = client(db_url)
-    r = c.get(f"/persons/{pid}/identity", headers=login(c, "office1"))
+    r = c.post(f"/persons/{pid}/identity", headers=login(c, "office1"))
     assert r.status_code == 200 and r.json()["id_number"] == ID_NUMBER
-    assert c.get(f"/persons/{pid}/identity", headers=login(c, "finance1")).status_code == 403
+    assert c.post(f"/persons/{pid}/identity", headers=login(c, "finance1")).status_code == 403
     with factory() as s:
         (read,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data.read"))
     assert (read.actor, read.entity, read.entity_id, read.after) == (
         "office1", "person", str(pid), {"field": "id_number", "purpose": "identity verification"})
+
+
+def test_reading_a_talents_record_is_audited(db_url: str, factory: sessionmaker[Session]) -> None:
+    world = build(factory)
+    pid = talent(factory)
+    add_users(factory, world.org_id)
+    c = client(db_url)
+    assert c.get(f"/persons/{pid}", headers=login(c, "auditor1")).status_code == 200
+    with factory() as s:
+        (read,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data.read"))
+    assert (read.actor, read.entity, read.entity_id, read.after["field"]) == (
+        "auditor1", "person", str(pid), "talent_record")
 
 
 def test_each_payment_instruction_reads_the_account_once_and_says_so(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from huiqi.app.api.deps import DB, Current, yuan
-from huiqi.app.registry import accounts
+from huiqi.app.api.deps import DB, Current, factory, yuan
+from huiqi.app.db import transaction
+from huiqi.app.registry import accounts, personal
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import AnnualFact, Organisation, Recognition
 from huiqi.app.registry.schemas import (
@@ -111,15 +112,19 @@ def create_person(body: PersonIn, db: DB, actor: Current) -> dict[str, Any]:
     return registry.person_json(registry.create_person(db, actor=actor, data=body))
 
 
-@router.get("/persons/{person_id}", summary="One person (ID number masked)")
-def person(person_id: int, db: DB, actor: Current) -> dict[str, Any]:
+@router.get("/persons/{person_id}", summary="One person (ID number masked); the read is audited")
+def person(person_id: int, request: Request, db: DB, actor: Current) -> dict[str, Any]:
     p = registry.get_person(db, actor=actor, person_id=person_id)
-    return {**registry.person_json(p),
-            "recognitions": [_recognition(r) for r in registry.recognitions_of(db, person_id=p.id)]}
+    out = {**registry.person_json(p),
+           "recognitions": [_recognition(r) for r in registry.recognitions_of(db, person_id=p.id)]}
+    with transaction(factory(request)) as s:  # a GET reads without a write lock: log apart
+        personal.record_read(s, actor=actor, entity="person", entity_id=p.id,
+                             field="talent_record", purpose="registry view")
+    return out
 
 
-@router.get("/persons/{person_id}/identity", summary="The full ID number, to verify an identity "
-            "(office; recorded in the audit as a read)")
+@router.post("/persons/{person_id}/identity", summary="The full ID number, to verify an identity "
+             "(office; recorded in the audit as a read)")
 def identity(person_id: int, db: DB, actor: Current) -> dict[str, Any]:
     return {"id": person_id, "id_number": registry.identity(db, actor=actor, person_id=person_id)}
 

@@ -73,9 +73,15 @@ def reveal(session: Session, *, actor: Actor | str, stored: str, field: str, ent
     """The clear value of a sealed ``field`` (``id_number`` or ``account_no``) of a record,
     audited as a read: who, which record, which field, why."""
     value = vault.of(session).open(stored, field)
+    record_read(session, actor=actor, entity=entity, entity_id=entity_id, field=field, purpose=purpose)
+    return value
+
+
+def record_read(session: Session, *, actor: Actor | str, entity: str, entity_id: object, field: str,
+                purpose: str) -> None:
+    """One read of personal data in the audit: who, which record, which field, why."""
     record(session, actor=actor, action="personal_data.read", entity=entity, entity_id=entity_id,
            after={"field": field, "purpose": purpose})
-    return value
 
 
 def rekey(session: Session, *, actor: Actor | str) -> int:
