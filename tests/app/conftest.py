@@ -49,11 +49,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# personal data is sealed with a data key (``huiqi.app.vault``): a server database needs one set;
+# SQLite test databases get the generated default beside their file
+TEST_DATA_KEY = "test1:" + "dGVzdCBkYXRhIGtleSBvZiB0aGlydHktdHdvIGJ5dGU="
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[tuple[Engine, str]]:
     server = _pg_server()
     if not server:
         pytest.skip("no PostgreSQL server (set HUIQI_TEST_POSTGRES)")
+    if not (os.environ.get("HUIQI_DATA_KEY") or os.environ.get("HUIQI_DATA_KEY_FILE")):
+        os.environ["HUIQI_DATA_KEY"] = TEST_DATA_KEY
     admin = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
     name = f"huiqi_template_{os.getpid()}"
     with admin.connect() as c:

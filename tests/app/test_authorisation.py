@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from huiqi.app.applications import service as apps
 from huiqi.app.db import transaction
+from huiqi.app.registry import accounts
 from huiqi.app.registry import service as registry
-from huiqi.app.registry.schemas import PersonIn
+from huiqi.app.registry.schemas import BankAccount, PersonIn
 from huiqi.app.requests import service as requests
 from tests.app.http import PASSWORD, add_users, client, login
 from tests.app.world import CHAIN_LEADER_NAME, CHAIN_LEADER_USCC, ECON, OFFICE, build
@@ -82,6 +83,10 @@ POLICY: dict[tuple[str, str], tuple[frozenset[str] | str, Body]] = {
         "source": "市场监管局"}}),
     ("POST", "/persons"): (frozenset({OFF}), {"json": {"name": "李四", "id_number": "110105198001010016"}}),
     ("GET", "/persons/{person_id}"): (STAFF, None),
+    ("POST", "/persons/{person_id}/identity"): (frozenset({OFF}), None),  # the full ID number, audited
+    ("GET", "/account-changes"): (frozenset({APP, OFF, FIN, AUD}), None),
+    ("POST", "/account-changes/{change_id}/decision"): (frozenset({OFF}), {"json": {
+        "confirm": False, "reason": "开户证明不符"}}),
     ("POST", "/persons/{person_id}/recognitions"): (frozenset({OFF}), {"json": {
         "kind": "talent", "subtype": "A", "recognised_on": "2024-03-01"}}),
     ("POST", "/imports/organisations"): (frozenset({OFF}), CSV),
@@ -155,7 +160,12 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict
         requests.route(s, actor=OFFICE, request_id=req.id, department=ECON.department or "")
         person = registry.create_person(s, actor=OFFICE,
                                         data=PersonIn(name="张伟", id_number="11010519491231002X"))
-        ids = {"org_id": str(world.org_id), "application_id": str(app.id), "request_id": str(req.id),
+        change = accounts.request(s, actor=world.applicant, holder=registry.get_org(
+            s, actor=OFFICE, org_id=world.org_id), account=BankAccount(
+            bank_name="中国银行", account_no="60000012345678", account_name=CHAIN_LEADER_NAME))
+        assert change is not None
+        ids = {"change_id": str(change.id), "org_id": str(world.org_id),
+               "application_id": str(app.id), "request_id": str(req.id),
                "person_id": str(person.id), "user_id": "1", "name": "m07.rd.rate", "key": "calendar",
                "measure": "m01.new", "year": "2024"}
     c = client(url)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from huiqi.app import vault
 from huiqi.app.audit.models import AuditEntry
 from huiqi.app.db import transaction
 from huiqi.app.registry import service as registry
@@ -105,8 +106,10 @@ def test_a_valid_csv_registers_every_organisation(factory: sessionmaker[Session]
         yunhe = s.scalars(select(Organisation).where(Organisation.uscc == YUNHE)).one()
         park = s.scalars(select(Organisation).where(Organisation.kind == "park_operator")).one()
     assert (yunhe.name, yunhe.industry, yunhe.key_enterprise) == ("运河智造科技有限公司", "3911", True)
-    assert yunhe.account_no == "0200012309000123456"  # leading zero kept
-    assert park.name == "副中心数字产业园运营管理有限公司" and park.account_no is None
+    with transaction(factory) as s:
+        assert vault.of(s).open(yunhe.account_no_enc or "", "account_no") == "0200012309000123456"
+    assert yunhe.account_no_masked == "***************3456"  # leading zero kept (19 digits)
+    assert park.name == "副中心数字产业园运营管理有限公司" and park.account_no_enc is None
 
 
 def test_each_imported_organisation_has_its_own_audit_entry(factory: sessionmaker[Session]) -> None:
@@ -131,7 +134,9 @@ def test_an_xlsx_workbook_imports_like_a_csv(factory: sessionmaker[Session]) -> 
     with transaction(factory) as s:
         yunhe = s.scalars(select(Organisation).where(Organisation.uscc == YUNHE)).one()
     assert (yunhe.industry, yunhe.one_matter, str(yunhe.listed_on)) == ("3911", True, "2021-06-08")
-    assert yunhe.account_no == "20000012345678"
+    assert yunhe.account_no_masked == "**********5678"
+    with transaction(factory) as s:
+        assert vault.of(s).open(yunhe.account_no_enc or "", "account_no") == "20000012345678"
 
 
 def test_a_wrong_check_character_in_row_3_names_row_3_and_column_uscc_and_imports_nothing(

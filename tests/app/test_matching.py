@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from huiqi.app import vault
 from huiqi.app.applications import service as apps
 from huiqi.app.applications.models import Step
 from huiqi.app.auth.roles import Actor, Role
@@ -25,6 +26,7 @@ from huiqi.app.db import transaction
 from huiqi.app.errors import Forbidden, Refused
 from huiqi.app.matching import service as matching
 from huiqi.app.matching.models import Match
+from huiqi.app.registry import accounts
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.schemas import BankAccount, FactIn, RecognitionIn
 from huiqi.app.settings import service as settings
@@ -179,13 +181,16 @@ def test_another_organisation_cannot_confirm_the_offer(world: World) -> None:
 
 
 def test_confirming_moves_the_offer_to_approved_with_the_account_and_commitment(world: World) -> None:
+    # the account given is another than the confirmed one: it waits for the office (finding 11)
     app_id = offered(world)
     with transaction(world.factory) as s:
         app = matching.confirm(s, actor=world.applicant, application_id=app_id, willing=True,
                                bank_account=OWN_ACCOUNT, signatory="张三", now=NOW)
         assert app.state == "approved"
-        assert app.payee == {"bank_name": "中国工商银行通州支行", "account_no": "62220000111122223333",
-                             "account_name": CHAIN_LEADER_NAME}
+        assert app.payee is None
+        (change,) = accounts.listing(s, actor=world.applicant)
+        assert (change.state, change.bank_name, change.account_no_masked, change.account_name) == (
+            "pending", "中国工商银行通州支行", "****************3333", CHAIN_LEADER_NAME)
         assert app.commitment is not None and app.commitment["signatory"] == "张三"
         assert app.commitment["text_zh"] == apps.COMMITMENT_ZH
 
@@ -204,6 +209,8 @@ def test_a_confirmed_offer_is_decided_and_paid_into_the_confirmed_account(
     with transaction(world.factory) as s:
         matching.confirm(s, actor=world.applicant, application_id=app_id, willing=True,
                          bank_account=OWN_ACCOUNT, signatory="张三", now=NOW)
+        (change,) = accounts.listing(s, actor=OFFICE, state="pending")
+        accounts.decide(s, actor=OFFICE, change_id=change.id, confirm=True, reason=None)
     with transaction(world.factory) as s:
         apps.decide(s, actor=OFFICE, application_id=app_id, award=True, amount_fen=840_000_000,
                     reasons=None)
@@ -213,8 +220,8 @@ def test_a_confirmed_offer_is_decided_and_paid_into_the_confirmed_account(
     assert report.paid == 1
     with transaction(world.factory) as s:
         (payment,) = s.scalars(select(Payment).where(Payment.application_id == app_id))
-        assert (payment.account_no, payment.bank_name, payment.amount_fen) == (
-            "62220000111122223333", "中国工商银行通州支行", 840_000_000)
+        assert (vault.of(s).open(payment.account_no, "account_no"), payment.bank_name,
+                payment.amount_fen) == ("62220000111122223333", "中国工商银行通州支行", 840_000_000)
     assert state_of(world, app_id) == "paid"
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from huiqi.app import vault
 from huiqi.app.applications import service as apps
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget import payments
@@ -53,4 +54,6 @@ def test_a_selected_talent_buying_a_home_is_awarded_and_paid_into_its_own_accoun
     assert payments.run(factory, LocalBank(engine), actor=FINANCE).paid == 1  # type: ignore[arg-type]
     with factory() as s:
         (paid,) = payments.listing(s, actor=talent)
-        assert (paid.payee_name, paid.account_no, paid.state) == ("张伟", "62220000111122223", "paid")
+        assert (paid.payee_name, paid.account_no_masked, paid.state) == ("张伟", "*************2223",
+                                                                         "paid")
+        assert vault.of(s).open(paid.account_no, "account_no") == "62220000111122223"

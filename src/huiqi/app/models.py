@@ -7,12 +7,19 @@ from huiqi.app.budget.models import Budget, LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import Base
 from huiqi.app.matching.models import Match, MatchRun
 from huiqi.app.parameters.models import ParameterChange
-from huiqi.app.registry.models import AnnualFact, CreditEntry, Organisation, Person, Recognition
+from huiqi.app.registry.models import (
+    AccountChange,
+    AnnualFact,
+    CreditEntry,
+    Organisation,
+    Person,
+    Recognition,
+)
 from huiqi.app.requests.models import ServicePackage, ServiceRequest
 from huiqi.app.settings.models import MeasureConfig, Setting
 
 __all__ = [
-    "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry", "Decision",
+    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry", "Decision",
     "LedgerEntry", "Match", "MatchRun", "MeasureConfig", "Organisation", "ParameterChange",
     "Payment", "PaymentBatch", "Person", "Recognition", "Review", "ServicePackage",
     "ServiceRequest", "Setting", "Step", "Token", "User",

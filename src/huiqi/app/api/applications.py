@@ -28,7 +28,8 @@ def application_json(a: Application, *, full: bool = False) -> dict[str, Any]:
         "version": a.version,
     }
     if full:
-        out |= {"facts": a.facts, "commitment": a.commitment, "result": a.result, "parameters": a.params}
+        out |= {"facts": a.facts, "sources": a.sources or {}, "claims": a.claims or [],
+                "commitment": a.commitment, "result": a.result, "parameters": a.params}
     return out
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from huiqi.app.api.deps import DB, Current, yuan
+from huiqi.app.api.deps import DB, Current, factory, yuan
+from huiqi.app.db import transaction
+from huiqi.app.registry import accounts, personal
 from huiqi.app.registry import service as registry
-from huiqi.app.registry.models import AnnualFact, Recognition
+from huiqi.app.registry.models import AnnualFact, Organisation, Recognition
 from huiqi.app.registry.schemas import (
     COUNT_FACTS,
     CreditEntryIn,
@@ -46,17 +49,42 @@ def create_org(body: OrganisationIn, db: DB, actor: Current) -> dict[str, Any]:
     return registry.org_json(registry.create_org(db, actor=actor, data=body))
 
 
+def _with_pending(db: DB, org: Organisation) -> dict[str, Any]:
+    change = accounts.pending(db, org)
+    return {**registry.org_json(org),
+            "pending_account_change": None if change is None else accounts.change_json(change)}
+
+
 @router.get("/organisations/{org_id}", summary="One organisation with its facts and recognitions")
 def organisation(org_id: int, db: DB, actor: Current) -> dict[str, Any]:
     org = registry.get_org(db, actor=actor, org_id=org_id)
-    return {**registry.org_json(org),
+    return {**_with_pending(db, org),
             "facts": [_fact(f) for f in registry.facts_of(db, org.id)],
             "recognitions": [_recognition(r) for r in registry.recognitions_of(db, org_id=org.id)]}
 
 
-@router.put("/organisations/{org_id}", summary="Update an organisation (office; applicant: bank account)")
+@router.put("/organisations/{org_id}", summary="Update an organisation (office); an applicant asks "
+            "for another payout account, in effect once the office confirms it")
 def update_org(org_id: int, body: OrganisationIn, db: DB, actor: Current) -> dict[str, Any]:
-    return registry.org_json(registry.update_org(db, actor=actor, org_id=org_id, data=body))
+    return _with_pending(db, registry.update_org(db, actor=actor, org_id=org_id, data=body))
+
+
+class AccountDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    confirm: bool = Field(description="true: the new account becomes the payout account")
+    reason: str | None = Field(None, max_length=2000)
+
+
+@router.get("/account-changes", summary="Payout account changes (applicant: its own)")
+def account_changes(db: DB, actor: Current, state: str | None = None) -> list[dict[str, Any]]:
+    return [accounts.change_json(c) for c in accounts.listing(db, actor=actor, state=state)]
+
+
+@router.post("/account-changes/{change_id}/decision", summary="Confirm or reject an account change (office)")
+def decide_account_change(change_id: int, body: AccountDecision, db: DB, actor: Current
+                          ) -> dict[str, Any]:
+    return accounts.change_json(accounts.decide(db, actor=actor, change_id=change_id,
+                                                confirm=body.confirm, reason=body.reason))
 
 
 @router.post("/organisations/{org_id}/facts", status_code=201, summary="Enter an annual figure (office)")
@@ -84,11 +112,21 @@ def create_person(body: PersonIn, db: DB, actor: Current) -> dict[str, Any]:
     return registry.person_json(registry.create_person(db, actor=actor, data=body))
 
 
-@router.get("/persons/{person_id}", summary="One person (ID number masked)")
-def person(person_id: int, db: DB, actor: Current) -> dict[str, Any]:
+@router.get("/persons/{person_id}", summary="One person (ID number masked); the read is audited")
+def person(person_id: int, request: Request, db: DB, actor: Current) -> dict[str, Any]:
     p = registry.get_person(db, actor=actor, person_id=person_id)
-    return {**registry.person_json(p),
-            "recognitions": [_recognition(r) for r in registry.recognitions_of(db, person_id=p.id)]}
+    out = {**registry.person_json(p),
+           "recognitions": [_recognition(r) for r in registry.recognitions_of(db, person_id=p.id)]}
+    with transaction(factory(request)) as s:  # a GET reads without a write lock: log apart
+        personal.record_read(s, actor=actor, entity="person", entity_id=p.id,
+                             field="talent_record", purpose="registry view")
+    return out
+
+
+@router.post("/persons/{person_id}/identity", summary="The full ID number, to verify an identity "
+             "(office; recorded in the audit as a read)")
+def identity(person_id: int, db: DB, actor: Current) -> dict[str, Any]:
+    return {"id": person_id, "id_number": registry.identity(db, actor=actor, person_id=person_id)}
 
 
 @router.post("/persons/{person_id}/recognitions", status_code=201,

@@ -1,7 +1,7 @@
 """Running the engine for one application: the same compiled definitions as the calculator.
 
-The registry owns some facts outright — the history of awards (from the ledger) and the
-一事一议 flag — so whatever the applicant typed for those is replaced before the engine runs.
+The registry owns recognitions, flags and the figures it holds, the ledger the history of awards:
+``provenance`` decides, field by field, what the engine may use; what it may not is a claim.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.app.applications import provenance
 from huiqi.app.applications.lifecycle import OPEN, State
 from huiqi.app.applications.models import Application
 from huiqi.app.errors import Refused
@@ -75,46 +76,50 @@ def _awarded(a: Application) -> dict[str, Any]:
     return out
 
 
-# facts the registry holds for an organisation: where it holds them, they replace what was typed
-REGISTRY_OWNED = ("one_matter", "key_enterprise", "fits_industry_positioning", "listed_on",
-                  "regional_contribution", "rd_investment", "chain_leader", "introduced_by", "titles",
-                  "size", "history")
-
-
-def _registered(session: Session, b: dict[str, Any], year: int, exclude: int | None) -> dict[str, Any]:
-    """A beneficiary's facts with the registry's values put over the typed ones."""
-    org = session.scalar(select(Organisation).where(Organisation.uscc == b.get("id")))
+def _known(session: Session, b: dict[str, Any], year: int, exclude: int | None) -> dict[str, Any] | None:
+    """What the registry (and the ledger) hold for a typed beneficiary; None if it is unknown."""
+    bid = str(b.get("id", ""))
+    if b.get("kind") == "person":
+        p = session.get(Person, int(bid[1:])) if bid[:1] == "P" and bid[1:].isdigit() else None
+        return None if p is None else registry.person_beneficiary(
+            session, p, year, ledger_history(session, org_id=None, person_id=p.id, exclude=exclude))
+    org = session.scalar(select(Organisation).where(Organisation.uscc == bid))
     if org is None:
-        return b
+        return None
     hist = ledger_history(session, org_id=org.id, person_id=None, exclude=exclude)
-    known = registry.beneficiary(session, org, year, hist)
-    out = {k: v for k, v in b.items() if k not in REGISTRY_OWNED or k not in known}
-    out.pop("history", None)
-    out.update({k: v for k, v in known.items() if k in REGISTRY_OWNED})
-    if "size" in b and "size" in known:  # figures the registry lacks may still be given
-        out["size"] = {**b["size"], **known["size"]}
-    return out
+    return registry.beneficiary(session, org, year, hist)
+
+
+def _vouch(b: dict[str, Any], known: dict[str, Any] | None) -> provenance.Vouched:
+    return (provenance.person if b.get("kind") == "person" else provenance.organisation)(b, known)
+
+
+def vouched(session: Session, app: Application, facts: dict[str, Any]) -> tuple[
+        dict[str, Any], dict[str, dict[str, str]], list[dict[str, Any]]]:
+    """The facts to keep with the application: the applicant's own beneficiary as the engine
+    uses it (registry and ledger over what was typed), others without what only the registry
+    may vouch for (the registry's values for them are added when the engine runs, never shown);
+    where each field came from, per beneficiary; and the claims the registry does not vouch for."""
+    own = beneficiary_id(session, app)
+    case = {**facts, "year": app.year}
+    bens, sources, claims = [], {}, []
+    for b in case.get("beneficiaries", []):
+        b = dict(b)
+        v = _vouch(b, _known(session, b, app.year, app.id) if b.get("id") == own else None)
+        bens.append(v.beneficiary)
+        sources[str(b.get("id"))] = v.sources
+        claims.extend(v.claims)
+    case["beneficiaries"] = bens
+    return case, sources, claims
 
 
 def authoritative(session: Session, app: Application, facts: dict[str, Any]) -> dict[str, Any]:
-    """The facts as the engine must see them: registry-owned values (figures, recognitions,
-    flags, the ledger's history) over whatever was typed, and for an introducer the registered
-    enterprises it brought in, added here so that their figures never reach the applicant."""
-    case = dict(facts)
-    case["year"] = app.year
-    bens = []
-    for b in case.get("beneficiaries", []):
-        b = _registered(session, dict(b), app.year, app.id)
-        if app.person_id is not None and b.get("id") == f"P{app.person_id}":
-            person = session.get(Person, app.person_id)
-            assert person is not None
-            hist = ledger_history(session, org_id=None, person_id=app.person_id, exclude=app.id)
-            known = registry.person_beneficiary(session, person, app.year, hist)
-            b.pop("history", None)
-            # the selection (入选) is the registry's; the purchase date is the talent's to give
-            b["talent"] = {**(b.get("talent") or {}), **known["talent"]}
-            b.update({k: v for k, v in known.items() if k == "history"})
-        bens.append(b)
+    """The facts as the engine must see them: every beneficiary with the registry's recognitions
+    and figures (see ``provenance``), and for an introducer the registered enterprises it
+    brought in, added here so that their figures never reach the applicant."""
+    case = {**facts, "year": app.year}
+    bens = [_vouch(dict(b), _known(session, b, app.year, app.id)).beneficiary
+            for b in case.get("beneficiaries", [])]
     if app.org_id is not None:
         present = {b.get("id") for b in bens}
         for member in registry.introduced(session, app.org_id):
@@ -128,6 +133,7 @@ def authoritative(session: Session, app: Application, facts: dict[str, Any]) -> 
 def evaluate(session: Session, app: Application, pol: Policy, facts: dict[str, Any]) -> list[Result]:
     """Every result row of the application's measure for its beneficiary."""
     try:
+        parse_case(facts)  # the typed shape first: a bad field is named as the applicant typed it
         case = parse_case(authoritative(session, app, facts))
     except InputError as exc:
         raise Refused(f"facts: {exc}") from None

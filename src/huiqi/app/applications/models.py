@@ -25,6 +25,10 @@ class Application(Base):
     origin: Mapped[str] = mapped_column(String(12), default="application")
     state: Mapped[str] = mapped_column(String(12), index=True)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # where each fact came from (registry, ledger, applicant) and what the applicant claimed that
+    # the registry does not vouch for: shown to reviewers, never counted (migration 0005)
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    claims: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     commitment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     round: Mapped[int] = mapped_column(Integer, default=0)
     # snapshot taken at submission: the decision stays explainable after parameters change

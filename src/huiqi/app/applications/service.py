@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from huiqi.app.applications import evaluation, rules
+from huiqi.app.applications import evaluation, provenance, rules
 from huiqi.app.applications.lifecycle import Action, State, target
 from huiqi.app.applications.models import Application, Decision, Review, Step
 from huiqi.app.audit.service import record
@@ -158,9 +158,10 @@ def update_facts(session: Session, *, actor: Actor, application_id: int,
     if app.state not in (State.DRAFT, State.RETURNED):
         raise Conflict(f"state: facts can be changed while draft or returned, not {app.state}")
     evaluation.evaluate(session, app, policy_at(session), facts)  # refuses bad facts by field now
+    kept, sources, claims = evaluation.vouched(session, app, facts)
     record(session, actor=actor, action="application.facts", entity="application", entity_id=app.id,
-           before=app.facts, after=facts)
-    app.facts, app.updated_at = facts, utcnow()
+           before={"facts": app.facts, "claims": app.claims}, after={"facts": kept, "claims": claims})
+    app.facts, app.sources, app.claims, app.updated_at = kept, sources, claims, utcnow()
     session.flush()
     return app
 
@@ -195,9 +196,15 @@ def take_snapshot(session: Session, app: Application) -> None:
     the parameter values and version, or refuse saying why the facts do not qualify."""
     version = current_version(session)
     pol = policy_at(session, version)
+    kept, app.sources, _ = evaluation.vouched(session, app, app.facts)
+    app.facts = kept
+    app.claims = provenance.refresh(app.claims or [], {b["id"]: b for b in kept["beneficiaries"]})
     result = evaluation.pick(evaluation.evaluate(session, app, pol, app.facts), app.item)
     if result.status != "eligible" or result.ceiling is None:
-        raise Refused(f"not eligible as the facts stand: {evaluation.reason(result)}")
+        waiting = [c["field"] for c in app.claims if c["status"] != "confirmed"]
+        raise Refused(f"not eligible as the facts stand: {evaluation.reason(result)}"
+                      + (f"; claimed but not in the registry (not counted until the office records "
+                         f"them / 登记前不予计入): {', '.join(waiting)}" if waiting else ""))
     app.item = result.item
     app.ceiling_fen = yuan_to_fen(result.ceiling)
     app.result = result.to_json()

@@ -66,7 +66,8 @@ class Payment(Base):
     year: Mapped[int] = mapped_column(Integer)
     payee_name: Mapped[str] = mapped_column(String(200))
     bank_name: Mapped[str] = mapped_column(String(100))
-    account_no: Mapped[str] = mapped_column(String(40))
+    account_no: Mapped[str] = mapped_column(Text)  # sealed (``vault``); revealed to send it
+    account_no_masked: Mapped[str | None] = mapped_column(String(40))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from huiqi.app import vault
 from huiqi.app.applications.lifecycle import Action, State
 from huiqi.app.applications.models import Application
 from huiqi.app.applications.service import move
@@ -37,6 +38,7 @@ from huiqi.app.budget.bank import Bank, Transfer
 from huiqi.app.budget.models import LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import transaction, utcnow
 from huiqi.app.errors import DomainError, Refused
+from huiqi.app.registry import personal
 from huiqi.app.registry.models import Organisation, Person
 from huiqi.app.retry import retrying
 from huiqi.engine.money import fen_to_yuan
@@ -48,21 +50,26 @@ LEASE = timedelta(minutes=5)  # how long a claim holds an instruction; far longe
 def payment_json(p: Payment) -> dict[str, Any]:
     return {"id": p.id, "batch": p.batch_id, "application": p.application_id, "measure": p.measure,
             "year": p.year, "payee_name": p.payee_name, "bank_name": p.bank_name,
-            "account_no": p.account_no, "amount": f"{fen_to_yuan(p.amount_fen)}", "state": p.state,
+            "account_no": p.account_no_masked, "amount": f"{fen_to_yuan(p.amount_fen)}", "state": p.state,
             "attempts": p.attempts, "bank_reference": p.bank_reference,
             "paid_at": p.paid_at.isoformat() if p.paid_at else None,
             "idempotency_key": p.idempotency_key}
 
 
-def _payee(session: Session, app: Application) -> tuple[str, str, str, str]:
-    """(registered name, bank, account no, account name) — the account name must match the name."""
+def _payee(session: Session, app: Application) -> tuple[str, str, str, str, str]:
+    """(registered name, bank, sealed account no, masked account no, account name) — the
+    confirmed account (an offer confirmed before 0005 may carry its own); the account name must
+    match the registered name."""
     holder: Organisation | Person | None = (session.get(Organisation, app.org_id) if app.org_id
                                             else session.get(Person, app.person_id))
     assert holder is not None
-    acct = app.payee or {"bank_name": holder.bank_name, "account_no": holder.account_no,
+    acct = app.payee or {"bank_name": holder.bank_name, "account_no": holder.account_no_enc,
                          "account_name": holder.account_name}
-    return holder.name, acct.get("bank_name") or "", acct.get("account_no") or "", acct.get(
-        "account_name") or ""
+    number = acct.get("account_no") or ""
+    masked = acct.get("account_no_masked") or holder.account_no_masked or ""
+    if number and not vault.is_sealed(number):
+        number, masked = vault.of(session).seal(number, personal.ACCOUNT_NO), personal.mask_account(number)
+    return holder.name, acct.get("bank_name") or "", number, masked, acct.get("account_name") or ""
 
 
 @dataclass
@@ -87,14 +94,14 @@ def create_batch(session: Session, *, actor: Actor, measure: str | None = None,
     ready = []
     # locked: an appeal of one of these awards waits for the batch, then finds it instructed
     for app in session.scalars(stmt.order_by(Application.id).with_for_update()):
-        name, bank, account_no, account_name = _payee(session, app)
+        name, bank, account_no, masked, account_name = _payee(session, app)
         if not account_no:
             result.skipped.append({"application": app.id, "reason": "no registered bank account"})
         elif account_name != name:
             result.skipped.append({"application": app.id, "reason":
                                    f"account name {account_name!r} ≠ registered name {name!r}"})
         else:
-            ready.append((app, name, bank, account_no))
+            ready.append((app, name, bank, account_no, masked))
     if not ready:
         if not result.skipped:
             raise Refused("nothing to pay: no award is waiting for a payment instruction")
@@ -102,11 +109,12 @@ def create_batch(session: Session, *, actor: Actor, measure: str | None = None,
     batch = PaymentBatch(created_by=actor.username)
     session.add(batch)
     session.flush()
-    for app, name, bank, account_no in ready:
+    for app, name, bank, account_no, masked in ready:
         assert app.award_fen is not None
         session.add(Payment(batch_id=batch.id, application_id=app.id,
                             idempotency_key=f"huiqi-award-{app.id}", measure=app.measure,
                             year=app.year, payee_name=name, bank_name=bank, account_no=account_no,
+                            account_no_masked=masked,
                             amount_fen=app.award_fen))
         batch.payments += 1
         batch.total_fen += app.award_fen
@@ -164,7 +172,7 @@ def run(factory: sessionmaker[Session], bank: Bank, *, actor: Actor, batch_id: i
     """Send every unpaid instruction (or one batch's); safe to run again and to run many at once."""
     actor.require(Role.FINANCE)
     report = RunReport(run=uuid.uuid4().hex[:12])
-    next_claim = partial(_claim, factory, run=report.run, batch_id=batch_id, lease=lease)
+    next_claim = partial(_claim, factory, actor=actor, run=report.run, batch_id=batch_id, lease=lease)
     while (claim := retrying(next_claim)) is not None:
         try:
             transfer = bank.status(claim.key) if claim.resumed else None
@@ -181,7 +189,7 @@ def run(factory: sessionmaker[Session], bank: Bank, *, actor: Actor, batch_id: i
     return report
 
 
-def _claim(factory: sessionmaker[Session], *, run: str, batch_id: int | None,
+def _claim(factory: sessionmaker[Session], *, actor: Actor, run: str, batch_id: int | None,
            lease: timedelta) -> Claim | None:
     """(2) Take the next instruction nobody holds — pending, or with a lapsed claim — and commit.
     A run never takes one it claimed itself, so an instruction the bank refused waits for the
@@ -194,11 +202,15 @@ def _claim(factory: sessionmaker[Session], *, run: str, batch_id: int | None,
     if batch_id is not None:
         stmt = stmt.where(Payment.batch_id == batch_id)
     with transaction(factory) as s:
+        serialise(s)  # revealing the account is audited: the chain's lock before any row's
         p = s.scalars(stmt.order_by(Payment.id).limit(1)
                       .with_for_update(skip_locked=True)).first()
         if p is None:
             return None
-        claim = Claim(p.id, uuid.uuid4().hex, p.idempotency_key, p.account_no, p.payee_name,
+        account_no = personal.reveal(s, actor=actor, stored=p.account_no, field=personal.ACCOUNT_NO,
+                                     entity="payment", entity_id=p.id,
+                                     purpose="payment instruction to the bank")
+        claim = Claim(p.id, uuid.uuid4().hex, p.idempotency_key, account_no, p.payee_name,
                       p.amount_fen, resumed=p.attempts > 0)
         p.state, p.claimed_by, p.claim_token, p.claimed_until = "sending", run, claim.token, now + lease
         p.attempts += 1

@@ -34,6 +34,7 @@ from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
 from huiqi.app.matching.models import Match, MatchRun
 from huiqi.app.parameters.service import current_version, policy_at
+from huiqi.app.registry import accounts
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import Organisation
 from huiqi.app.registry.schemas import BankAccount
@@ -214,7 +215,8 @@ def confirm(session: Session, *, actor: Actor, application_id: int, willing: boo
             bank_account: BankAccount | None, signatory: str, now: datetime | None = None
             ) -> Application:
     """Accept an offer — the account in the organisation's own name, the commitment signed — so it
-    awaits the office's decision like an approved application; or decline it (the applicant)."""
+    awaits the office's decision like an approved application; or decline it (the applicant).
+    An account other than the confirmed one is a change waiting for the office (``accounts``)."""
     now = now or utcnow()
     actor.require(Role.APPLICANT)
     app = apps.get(session, actor=actor, application_id=application_id)
@@ -241,7 +243,8 @@ def confirm(session: Session, *, actor: Actor, application_id: int, willing: boo
         raise Refused(f"bank_account.account_name: {bank_account.account_name!r} is not the "
                       f"registered name {org.name!r}; awards are paid only into an account in the "
                       "organisation's own name")
-    app.payee = bank_account.model_dump()
+    # another payout account waits for the office's confirmation; payment goes to the confirmed one
+    accounts.request(session, actor=actor, holder=org, account=bank_account)
     app.commitment = {"accepted": True, "signatory": signatory, "at": now.isoformat(),
                       "text_zh": apps.COMMITMENT_ZH, "text_en": apps.COMMITMENT_EN}
     app.submitted_at = now

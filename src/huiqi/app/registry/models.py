@@ -22,8 +22,11 @@ class Organisation(Base):
     key_enterprise: Mapped[bool] = mapped_column(Boolean, default=False)
     fits_industry_positioning: Mapped[bool] = mapped_column(Boolean, default=False)
     listed_on: Mapped[date | None] = mapped_column(Date)
+    # the confirmed payout account; its number sealed (``vault``), found by a keyed hash
     bank_name: Mapped[str | None] = mapped_column(String(100))
-    account_no: Mapped[str | None] = mapped_column(String(40))
+    account_no_enc: Mapped[str | None] = mapped_column(Text)
+    account_no_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    account_no_masked: Mapped[str | None] = mapped_column(String(40))
     account_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -35,12 +38,39 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # the ID number sealed (``vault``); unique and found by its keyed hash; shown masked only
+    id_number_enc: Mapped[str] = mapped_column(Text)
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str] = mapped_column(String(18))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     bank_name: Mapped[str | None] = mapped_column(String(100))
-    account_no: Mapped[str | None] = mapped_column(String(40))
+    account_no_enc: Mapped[str | None] = mapped_column(Text)
+    account_no_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    account_no_masked: Mapped[str | None] = mapped_column(String(40))
     account_name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountChange(Base):
+    """A payout account an applicant asked for: in effect only once the office confirms it;
+    until then payments go to the confirmed account (issue 10, finding 11)."""
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    bank_name: Mapped[str] = mapped_column(String(100))
+    account_no_enc: Mapped[str] = mapped_column(Text)
+    account_no_hash: Mapped[str] = mapped_column(String(64))
+    account_no_masked: Mapped[str] = mapped_column(String(40))
+    account_name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(60))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Recognition(Base):

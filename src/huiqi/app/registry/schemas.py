@@ -6,7 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from stdnum.cn import ric, uscc
 
 from huiqi.facts.case import IntroducerKind, Kind, Level, TitleKind
@@ -29,8 +36,26 @@ class Strict(BaseModel):
 
 class BankAccount(Strict):
     bank_name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    account_no: Annotated[str, StringConstraints(pattern=r"^\d{8,32}$")]
+    account_no: str = Field(description="ASCII digits 0-9 only, 8 to 32 of them; masked in answers")
     account_name: Text200
+
+    @field_validator("account_no")
+    @classmethod
+    def _digits(cls, value: str) -> str:
+        # not \d: it also accepts full-width (０-９) and Arabic-Indic (٠-٩) digits
+        if not (8 <= len(value) <= 32 and value.isascii() and value.isdigit()):
+            raise ValueError("an account number is 8 to 32 ASCII digits 0-9 "
+                             "(银行账号应为8至32位半角数字)")
+        return value
+
+
+def same_name(account: BankAccount | None, info: ValidationInfo) -> BankAccount | None:
+    """The account must be in the holder's registered name: awards are paid only to the holder."""
+    name = info.data.get("name")
+    if account is not None and name is not None and account.account_name != name:
+        raise ValueError(f"bank_account.account_name: {account.account_name!r} is not the registered "
+                         f"name {name!r} (账户名称须与登记名称一致)")
+    return account
 
 
 class OrganisationIn(Strict):
@@ -43,6 +68,8 @@ class OrganisationIn(Strict):
     fits_industry_positioning: bool = False
     listed_on: date | None = None
     bank_account: BankAccount | None = None
+
+    _account_name = field_validator("bank_account")(same_name)
 
     @field_validator("uscc")
     @classmethod
@@ -58,6 +85,8 @@ class PersonIn(Strict):
     id_number: str = Field(description="居民身份证号码 (GB 11643-1999); masked in every response")
     employer_id: int | None = None
     bank_account: BankAccount | None = None
+
+    _account_name = field_validator("bank_account")(same_name)
 
     @field_validator("id_number")
     @classmethod
@@ -110,8 +139,3 @@ class CreditEntryIn(Strict):
     listed_on: date
     removed_on: date | None = None
     source: Text200
-
-
-def mask_id_number(value: str) -> str:
-    """110101********123X: region and the last four only (PIPL: minimum necessary)."""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]

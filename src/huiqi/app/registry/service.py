@@ -14,6 +14,7 @@ from huiqi.app.audit.service import record
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Conflict, NotFound, Refused
+from huiqi.app.registry import accounts, personal
 from huiqi.app.registry.models import AnnualFact, CreditEntry, Organisation, Person, Recognition
 from huiqi.app.registry.schemas import (
     COUNT_FACTS,
@@ -22,7 +23,6 @@ from huiqi.app.registry.schemas import (
     OrganisationIn,
     PersonIn,
     RecognitionIn,
-    mask_id_number,
 )
 from huiqi.engine.money import fen_to_yuan, yuan_to_fen
 
@@ -35,16 +35,13 @@ def org_json(org: Organisation) -> dict[str, Any]:
         "one_matter": org.one_matter, "key_enterprise": org.key_enterprise,
         "fits_industry_positioning": org.fits_industry_positioning,
         "listed_on": org.listed_on.isoformat() if org.listed_on else None,
-        "bank_account": None if org.account_no is None else {
-            "bank_name": org.bank_name, "account_no": org.account_no, "account_name": org.account_name},
+        "bank_account": personal.account_json(org),
     }
 
 
 def person_json(p: Person) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "id_number": mask_id_number(p.id_number),
-            "employer_id": p.employer_id,
-            "bank_account": None if p.account_no is None else {
-                "bank_name": p.bank_name, "account_no": p.account_no, "account_name": p.account_name}}
+    return {"id": p.id, "name": p.name, "id_number": p.id_number_masked,
+            "employer_id": p.employer_id, "bank_account": personal.account_json(p)}
 
 
 def get_org(session: Session, *, actor: Actor, org_id: int) -> Organisation:
@@ -67,14 +64,13 @@ def list_orgs(session: Session, *, actor: Actor, kind: str | None = None, q: str
     return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
-def _apply(org: Organisation, data: OrganisationIn) -> None:
+def _apply(session: Session, org: Organisation, data: OrganisationIn) -> None:
     org.uscc, org.name, org.kind, org.industry = data.uscc, data.name, data.kind, data.industry
     org.one_matter, org.key_enterprise = data.one_matter, data.key_enterprise
     org.fits_industry_positioning, org.listed_on = data.fits_industry_positioning, data.listed_on
     acct = data.bank_account
-    org.bank_name = acct.bank_name if acct else None
-    org.account_no = acct.account_no if acct else None
-    org.account_name = acct.account_name if acct else None
+    personal.set_account(session, org, acct.bank_name if acct else None,
+                         acct.account_no if acct else None, acct.account_name if acct else None)
 
 
 def create_org(session: Session, *, actor: Actor, data: OrganisationIn) -> Organisation:
@@ -83,7 +79,7 @@ def create_org(session: Session, *, actor: Actor, data: OrganisationIn) -> Organ
     if session.scalar(select(Organisation.id).where(Organisation.uscc == data.uscc)) is not None:
         raise Conflict(f"uscc: {data.uscc} is already registered")
     org = Organisation()
-    _apply(org, data)
+    _apply(session, org, data)
     session.add(org)
     try:
         session.flush()
@@ -94,38 +90,41 @@ def create_org(session: Session, *, actor: Actor, data: OrganisationIn) -> Organ
     return org
 
 
+RECORD_FIELDS = ("uscc", "name", "kind", "industry", "one_matter", "key_enterprise",
+                 "fits_industry_positioning", "listed_on")
+
+
 def update_org(session: Session, *, actor: Actor, org_id: int, data: OrganisationIn) -> Organisation:
-    """Replace an organisation's record (the office); the applicant may change its bank account."""
+    """Replace an organisation's record (the office). An applicant may only ask for another
+    payout account: that waits for the office's confirmation (``accounts.request``)."""
     org = get_org(session, actor=actor, org_id=org_id)
-    before = org_json(org)
     if actor.role is Role.APPLICANT:
-        changed = {k for k, v in org_json(_as_org(data, org.id)).items()
-                   if k != "bank_account" and v != before[k]}
+        changed = [k for k in RECORD_FIELDS if getattr(data, k) != getattr(org, k)]
         if changed:
-            raise Refused(f"an applicant may change only its bank account, not {sorted(changed)}")
-    else:
-        actor.require(*EDITORS)
-    _apply(org, data)
+            raise Refused(f"an applicant may change only its bank account, not {changed}")
+        if data.bank_account is None:
+            raise Refused("bank_account: an applicant cannot remove its payout account; "
+                          "ask for another one instead")
+        accounts.request(session, actor=actor, holder=org, account=data.bank_account)
+        return org
+    actor.require(*EDITORS)
+    before = org_json(org)
+    _apply(session, org, data)
     session.flush()
     record(session, actor=actor, action="organisation.update", entity="organisation",
            entity_id=org.id, before=before, after=org_json(org))
     return org
 
 
-def _as_org(data: OrganisationIn, org_id: int) -> Organisation:
-    org = Organisation(id=org_id)
-    _apply(org, data)
-    return org
-
-
 def create_person(session: Session, *, actor: Actor, data: PersonIn) -> Person:
     actor.require(*EDITORS)
-    if session.scalar(select(Person.id).where(Person.id_number == data.id_number)) is not None:
+    if personal.person_by_id_number(session, data.id_number) is not None:
         raise Conflict("id_number: this person is already registered")
     acct = data.bank_account
-    p = Person(name=data.name, id_number=data.id_number, employer_id=data.employer_id,
-               bank_name=acct.bank_name if acct else None, account_no=acct.account_no if acct else None,
-               account_name=acct.account_name if acct else None)
+    p = Person(name=data.name, employer_id=data.employer_id)
+    personal.set_id_number(session, p, data.id_number)
+    personal.set_account(session, p, acct.bank_name if acct else None,
+                         acct.account_no if acct else None, acct.account_name if acct else None)
     session.add(p)
     session.flush()
     record(session, actor=actor, action="person.create", entity="person", entity_id=p.id,
@@ -139,6 +138,14 @@ def get_person(session: Session, *, actor: Actor, person_id: int) -> Person:
         raise NotFound(f"person {person_id} not found")
     actor.check_can_see(org_id=None, person_id=person_id)
     return p
+
+
+def identity(session: Session, *, actor: Actor, person_id: int) -> str:
+    """The full ID number, for the office verifying a person's identity; audited as a read."""
+    actor.require(Role.OFFICE)
+    p = get_person(session, actor=actor, person_id=person_id)
+    return personal.reveal(session, actor=actor, stored=p.id_number_enc, field=personal.ID_NUMBER,
+                           entity="person", entity_id=p.id, purpose="identity verification")
 
 
 def add_recognition(session: Session, *, actor: Actor, org_id: int | None, person_id: int | None,
