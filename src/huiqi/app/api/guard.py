@@ -137,7 +137,7 @@ def _walk(document: Any, max_depth: int) -> None:
     while stack:
         value, path = stack.pop()
         field = ".".join(("body", *path))
-        if len(path) > max_depth:
+        if len(path) >= max_depth and isinstance(value, dict | list):
             raise Hostile(field, f"{field}: the JSON document nests deeper than {max_depth} levels",
                           f"{field}：JSON 嵌套超过 {max_depth} 层")
         if isinstance(value, _NotFinite):
