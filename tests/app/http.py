@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from huiqi.app.api.main import create_app
 from huiqi.app.auth import service as auth
 from huiqi.app.auth.roles import Role
+from huiqi.app.config import Config
 from huiqi.app.db import transaction
 from tests.app.world import ADMIN, ECON, SCI
 
@@ -34,8 +35,8 @@ def add_users(factory: sessionmaker[Session], org_id: int | None) -> None:
                              display_name="ent1", org_id=org_id)
 
 
-def client(db_url: str) -> TestClient:
-    return TestClient(create_app(db_url), raise_server_exceptions=False)
+def client(db_url: str, config: Config | None = None) -> TestClient:
+    return TestClient(create_app(db_url, config=config), raise_server_exceptions=False)
 
 
 def login(c: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from huiqi.app.config import Config
 from tests.app.http import add_users, client, login
 from tests.app.world import build
 
@@ -23,7 +24,7 @@ def test_an_applicant_starts_an_application_over_http(db_url: str,
 def test_the_docs_pages_load_every_asset_from_the_app_itself(db_url: str) -> None:
     import re
 
-    c = client(db_url)
+    c = client(db_url, Config(public_docs=True))  # as with --demo (in production: behind login)
     for page in ("/docs", "/redoc"):
         html = c.get(page).text
         assets = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"url: '([^']+)'", html)

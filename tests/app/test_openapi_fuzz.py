@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from huiqi.app.api.main import create_app
+from huiqi.app.config import Config
 from huiqi.app.db import make_engine, sessions, upgrade
 from tests.app.http import add_users, login
 from tests.app.world import build
@@ -21,7 +22,8 @@ from tests.app.world import build
 _folder = tempfile.TemporaryDirectory(prefix="huiqi-fuzz-")
 URL = f"sqlite:///{Path(_folder.name) / 'huiqi.db'}"
 upgrade(URL)
-APP = create_app(URL)
+# the docs open (schemathesis reads the spec) and the calculator not rate-limited, to reach it
+APP = create_app(URL, config=Config(public_docs=True, calc_rate="100000/minute"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 HEADERS: dict[str, dict[str, str]] = {}
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))

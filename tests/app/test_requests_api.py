@@ -59,7 +59,7 @@ def test_a_payload_with_an_unknown_field_is_refused_naming_the_field(db_url: str
     _, c = district(db_url, factory)
     r = c.post("/requests", json={**REQUEST, "priority": "urgent"}, headers=login(c, "ent1"))
     assert r.status_code == 422
-    assert [e["loc"] for e in r.json()["detail"]] == [["body", "priority"]]
+    assert [e["loc"] for e in r.json()["errors"]] == [["body", "priority"]]
 
 
 def test_a_request_of_an_unknown_kind_is_refused_naming_the_field(db_url: str,
@@ -67,7 +67,7 @@ def test_a_request_of_an_unknown_kind_is_refused_naming_the_field(db_url: str,
     _, c = district(db_url, factory)
     r = c.post("/requests", json={**REQUEST, "kind": "praise"}, headers=login(c, "ent1"))
     assert r.status_code == 422
-    assert r.json()["detail"][0]["loc"] == ["body", "kind"]
+    assert r.json()["errors"][0]["loc"] == ["body", "kind"]
 
 
 def test_the_administrator_is_refused_the_requests(db_url: str, factory: sessionmaker[Session]) -> None:

@@ -46,7 +46,11 @@ def serve(
     url = _url(db)
     upgrade(url)
     if demo:
+        from huiqi.app.config import current
         from huiqi.app.demo import load
+
+        os.environ["HUIQI_PUBLIC_DOCS"] = "1"  # the demo's docs are open; in production behind login
+        current.cache_clear()
 
         loaded = load(url)
         if loaded:
@@ -56,11 +60,11 @@ def serve(
             out.print("demo district already present (loaded on first start)")
     out.print(f"huiqi API on http://{host}:{port}  —  docs: http://{host}:{port}/docs  —  database {url}")
     if workers == 1:
-        uvicorn.run(create_app(url), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(url), host=host, port=port, log_level="info", server_header=False)
         return
     os.environ["HUIQI_DB"] = url  # each worker process builds the app from it
     uvicorn.run("huiqi.app.api.main:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", server_header=False)
 
 
 @db_app.command("upgrade")

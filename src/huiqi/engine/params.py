@@ -28,6 +28,9 @@ class ParamError(ValueError):
     """A parameter file or override is invalid; the message names the parameter."""
 
 
+MAX_DIGITS = 15  # digits before the point: money is DECIMAL(18,2) / int64 fen downstream
+
+
 class Unit(StrEnum):
     RATIO = "ratio"  # a rate, e.g. 0.70
     YUAN = "yuan"  # money, at most two decimals
@@ -114,6 +117,7 @@ def coerce(name: str, unit: Unit, raw: Any) -> Any:
         if isinstance(exc, ParamError):
             raise
         raise ParamError(f"parameter {name}: expected a {unit.value}, got {raw!r}") from None
+    _bounded(name, value, raw)
     if value < 0:
         raise ParamError(f"parameter {name}: must not be negative, got {raw!r}")
     if unit is Unit.YUAN and value != value.quantize(Decimal("0.01")):
@@ -128,9 +132,17 @@ def _decimal(where: str, raw: Any) -> Decimal:
         value = Decimal(str(raw))
     except InvalidOperation:
         raise ParamError(f"parameter {where}: expected a number, got {raw!r}") from None
+    _bounded(where, value, raw)
     if value < 0:
         raise ParamError(f"parameter {where}: must not be negative, got {raw!r}")
     return value
+
+
+def _bounded(where: str, value: Decimal, raw: Any) -> None:
+    """Decimal reads 'Infinity', 'NaN' and '1e400' too; no parameter is any of those."""
+    if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
+        raise ParamError(f"parameter {where}: expected a finite number below 10^{MAX_DIGITS}, "
+                         f"got {raw!r}")
 
 
 class ParamSet:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
+from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field
 
 from huiqi.app.api.deps import DB, Current, ReadDB
-from huiqi.app.errors import Refused
+from huiqi.app.config import Config
+from huiqi.app.errors import RateLimited, Refused
 from huiqi.app.parameters import service as parameters
 from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.params import ParamError
@@ -17,12 +20,32 @@ from huiqi.engine.params import ParamError
 router = APIRouter(tags=["calculator"])
 
 
-@router.post("/calculate", summary="Every measure for every beneficiary of a case, explained")
-def calc(db: ReadDB, case: Annotated[dict[str, Any], Body(description="a case file (see GET /schema)")],
+def throttle(request: Request) -> None:
+    """The public calculator's rate limit, per client address (``HUIQI_CALC_RATE``)."""
+    config: Config = request.app.state.config
+    limiter = request.app.state.calc_limiter
+    client = request.client.host if request.client else "unknown"
+    for rate in parse_many(config.calc_rate):
+        if not limiter.hit(rate, "calculate", client):
+            wait = max(1, round(limiter.get_window_stats(rate, "calculate", client).reset_time - time.time()))
+            raise RateLimited(f"too many calculations from this address (at most {rate}); "
+                              f"try again in {wait} s", retry_after=wait)
+
+
+@router.post("/calculate", summary="Every measure for every beneficiary of a case, explained",
+             dependencies=[Depends(throttle)])
+def calc(request: Request, db: ReadDB,
+         case: Annotated[dict[str, Any], Body(description="a case file (see GET /schema)")],
          year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
          measures: Annotated[str | None, Query(description="comma-separated measure ids")] = None,
          ) -> dict[str, Any]:
-    """No login needed: anyone may check what the notice allows them."""
+    """No login needed: anyone may check what the notice allows them (within a rate limit per
+    address, and a limit on beneficiaries per case)."""
+    most = request.app.state.config.calc_max_beneficiaries
+    beneficiaries = case.get("beneficiaries")
+    if isinstance(beneficiaries, list) and len(beneficiaries) > most:
+        raise Refused(f"beneficiaries: at most {most} per calculation, got {len(beneficiaries)}; "
+                      "split the case")
     pol = parameters.policy_at(db)
     try:
         parsed = parse_case(case)

@@ -1,17 +1,17 @@
 """The HTTP API: one FastAPI application over the platform's services.
 
 Routes translate HTTP to service calls and back; the services decide. Domain errors carry their
-status; payload errors name the field (FastAPI's 422); a change made by someone else at the same
-moment is a 409.
+status; every error answers in one shape (``problems``); a change made by someone else at the same
+moment is a 409. Middleware guards the edge: body limits and hostile JSON (``guard``), security
+headers (``headers``), the docs behind login in production (``docs``).
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from huiqi.app.api import (
     applications,
@@ -21,13 +21,17 @@ from huiqi.app.api import (
     imports,
     matching,
     origin,
+    problems,
     registry,
     requests,
     session,
     settings,
 )
+from huiqi.app.api.docs import DocsLogin
+from huiqi.app.api.guard import BodyGuard
+from huiqi.app.api.headers import SecurityHeaders
+from huiqi.app.config import Config, current
 from huiqi.app.db import DEFAULT_URL, make_engine, sessions
-from huiqi.app.errors import DomainError
 
 DESCRIPTION = """惠企 huiqi — 通政发〔2024〕8号: the calculator, the registry, applications with parallel
 review (并联审批), decisions within the ceiling, budgets and payments, requests (诉求直通) and the
@@ -40,8 +44,11 @@ send the token as `Authorization: Bearer <token>`."""
 SERVER_POOL = {"pool_size": 10, "max_overflow": 30}
 
 
-def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAPI:
-    """The API over the database at ``url`` (already migrated)."""
+def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
+               config: Config | None = None) -> FastAPI:
+    """The API over the database at ``url`` (already migrated); limits from ``config`` (default:
+    the environment, see ``huiqi.app.config``)."""
+    config = config or current()
     engine = make_engine(url, **SERVER_POOL)
     # the docs pages' scripts and styles are served by the app itself: intranets are offline
     app = FastAPIOffline(title="huiqi 惠企", version="0.1.0", description=DESCRIPTION)
@@ -50,37 +57,14 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
     app.state.readers = sessions(engine, read_only=True)
     app.state.bank_url = bank_url or url
     origin.install(app)  # audit: each request's source address and user agent; periodic checkpoints
+    app.state.config = config
+    app.state.calc_limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
-
-    @app.exception_handler(StaleDataError)
-    async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
-        return JSONResponse({"detail": "the record was changed by someone else at the same moment; "
-                             "reload it and try again", "code": "conflict"}, status_code=409)
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        # the database's own text may quote other records' values (PIPL): not sent
-        return JSONResponse({"detail": "conflicts with an existing record (a value that must be "
-                             "unique is taken, or a referenced record does not exist)",
-                             "code": "conflict"}, status_code=409)
-
-    @app.exception_handler(DataError)
-    @app.exception_handler(OverflowError)
-    async def _range(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "a value is out of the range the records can hold "
-                             "(an identifier or number too large)", "code": "out_of_range"},
-                            status_code=422)
-
-    @app.exception_handler(OperationalError)
-    async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
-        if "locked" not in str(exc.orig):
-            raise exc
-        return JSONResponse({"detail": "the database is busy with a long task; try again shortly",
-                             "code": "busy"}, status_code=503, headers={"Retry-After": "5"})
-
+    problems.install(app)
+    # outermost last: headers on every answer, then the body's limits, then the docs' login
+    app.add_middleware(DocsLogin, public=config.public_docs)
+    app.add_middleware(BodyGuard, config=config)
+    app.add_middleware(SecurityHeaders)
     for module in (session, calculator, registry, imports, applications, matching, budget, requests,
                    audit, settings):
         app.include_router(module.router)

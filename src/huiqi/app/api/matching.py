@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from huiqi.app.api.applications import application_json
 from huiqi.app.api.deps import DB, Current, yuan
+from huiqi.app.api.problems import problem
 from huiqi.app.matching import service as matching
 from huiqi.app.matching.models import Match, MatchRun
 from huiqi.app.registry.schemas import BankAccount
@@ -86,12 +87,12 @@ def offers(db: DB, actor: Current, state: str | None = None, measure: str | None
 
 @router.post("/offers/{application_id}/confirm", response_model=None,
              summary="Accept (account, commitment) or decline an offer (applicant)")
-def confirm(application_id: int, body: ConfirmIn, db: DB,
+def confirm(request: Request, application_id: int, body: ConfirmIn, db: DB,
             actor: Current) -> dict[str, Any] | JSONResponse:
     try:
         a = matching.confirm(db, actor=actor, application_id=application_id, willing=body.willing,
                              bank_account=body.bank_account, signatory=body.signatory)
     except matching.OfferLapsed as exc:
         # answered, not raised: the request's transaction commits and the offer stays lapsed
-        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+        return problem(request, exc.status, code=exc.code, message=exc.message)
     return application_json(a, full=True)

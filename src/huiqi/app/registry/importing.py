@@ -34,6 +34,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,13 +49,13 @@ from stdnum.cn import uscc as uscc_code
 
 from huiqi.app.audit.service import record
 from huiqi.app.auth.roles import Actor, Role
+from huiqi.app.config import Config, current
 from huiqi.app.errors import Refused
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import Organisation
 from huiqi.app.registry.schemas import BankAccount, FactIn, OrganisationIn
 
 M = TypeVar("M", bound=BaseModel)
-MAX_ROWS = 10_000
 ORG_COLUMNS: dict[str, tuple[str, ...]] = {
     "uscc": ("统一社会信用代码",), "name": ("名称", "单位名称", "企业名称"), "kind": ("类型", "主体类型"),
     "industry": ("行业代码",), "one_matter": ("一事一议",), "key_enterprise": ("重点企业",),
@@ -117,13 +118,15 @@ def read_rows(data: bytes, filename: str) -> Rows:
     name = filename.lower()
     if name.endswith(".xls"):
         raise _whole_file("an old .xls workbook; save it as .xlsx or CSV")
-    raw = _xlsx(data) if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04" else _csv(data)
+    limits = current()
+    raw = (_xlsx(data, limits) if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04"
+           else _csv(data))
     rows: Rows = []
     for number, cells in enumerate(raw, start=1):
         if any(cells):
             rows.append((number, cells))
-        if len(rows) > MAX_ROWS + 1:
-            raise _whole_file(f"more than {MAX_ROWS:,} rows; split the file")
+        if len(rows) > limits.import_max_rows + 1:
+            raise _whole_file(f"more than {limits.import_max_rows:,} rows; split the file")
     if not rows:
         raise _whole_file("the file is empty")
     if rows[0][0] != 1:
@@ -146,16 +149,51 @@ def _csv(data: bytes) -> Iterable[list[str]]:
     raise _whole_file("a CSV file must be in UTF-8 or GB18030")
 
 
-def _xlsx(data: bytes) -> Iterable[list[str]]:
+def _xlsx(data: bytes, limits: Config) -> Iterable[list[str]]:
+    """The first sheet's rows, streamed (``read_only``). What the sheet declares of its size and
+    what it really holds are both held to the limits before any row is padded out to its width:
+    a few KB declaring ``A1:XFD20000`` would otherwise become 327 million empty cells."""
+    _check_unpacked(data, limits.import_max_unpacked_bytes)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            for row in book.worksheets[0].iter_rows(values_only=True):
-                yield [_cell(v) for v in row]
-        finally:
-            book.close()
     except Exception as exc:  # a damaged workbook fails deep in openpyxl, in many ways
         raise _whole_file(f"not a readable .xlsx file: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        _check_extent(sheet.max_row or 0, sheet.max_column or 0, limits, "declares")
+        sheet.reset_dimensions()  # the declaration may also understate: read what is there
+        rows_with_cells = 0
+        for row in sheet.iter_rows(values_only=True):
+            rows_with_cells += bool(row)
+            _check_extent(rows_with_cells, len(row), limits, "holds")
+            yield [_cell(v) for v in row]
+    except ImportRefused:
+        raise
+    except Exception as exc:
+        raise _whole_file(f"not a readable .xlsx file: {exc}") from None
+    finally:
+        book.close()
+
+
+def _check_unpacked(data: bytes, most: int) -> None:
+    """A workbook is a zip: refuse one that would unpack to more than ``most`` bytes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise _whole_file("not a readable .xlsx file (not a zip archive)") from None
+    if unpacked > most:
+        raise _whole_file(f"the workbook unpacks to {unpacked:,} bytes, more than {most:,}; split it")
+
+
+def _check_extent(rows: int, columns: int, limits: Config, how: str) -> None:
+    if columns > limits.import_max_columns:
+        last = get_column_letter(min(columns, 16384))
+        raise _whole_file(f"the sheet {how} {columns:,} columns (to {last}); "
+                          f"at most {limits.import_max_columns} are read")
+    if rows > limits.import_max_rows + 1:
+        raise _whole_file(f"the sheet {how} {rows:,} rows; at most {limits.import_max_rows:,} rows "
+                          "and the header are imported at once; split the file")
 
 
 def _cell(value: object) -> str:
