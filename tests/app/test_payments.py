@@ -9,16 +9,17 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from huiqi.app.applications import service as apps
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget import payments
 from huiqi.app.budget import service as budget
-from huiqi.app.budget.bank import LocalBank
+from huiqi.app.budget.bank import LocalBank, Transfer
 from huiqi.app.budget.models import LedgerEntry, Payment
 from huiqi.app.db import make_engine, sessions, transaction, utcnow
+from huiqi.app.errors import Conflict
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.schemas import FactIn, RecognitionIn
 from huiqi.app.settings import service as settings
@@ -142,7 +143,7 @@ CRASHING_RUN = textwrap.dedent("""
     import os, sys
     from huiqi.app.auth.roles import Actor, Role
     from huiqi.app.budget import payments
-    from huiqi.app.budget.bank import LocalBank
+    from huiqi.app.budget.bank import LocalBank, Transfer
     from huiqi.app.db import make_engine, sessions
 
     url, crash_after = sys.argv[1], int(sys.argv[2])
@@ -187,3 +188,35 @@ def test_a_payment_run_killed_mid_batch_and_restarted_pays_every_payee_exactly_o
     assert bank.received("transfer") == PAYEES
     engine.dispose()
     assert_paid_once(db_url, PAYEES)
+
+
+def test_an_instruction_the_bank_refused_waits_for_its_lease_then_is_asked_about_and_sent(
+        engine: Engine, factory: sessionmaker[Session]) -> None:
+    ids = district(factory, 3)
+    with transaction(factory) as s:
+        payments.create_batch(s, actor=FINANCE)
+    bank = LocalBank(engine)
+    refused_key = f"huiqi-award-{ids[1]}"
+
+    class Unavailable(LocalBank):
+        def transfer(self, *, key: str, account_no: str, account_name: str, amount_fen: int) -> Transfer:
+            if key == refused_key:
+                self._received(key, "transfer")
+                raise Conflict("bank: the payee's bank is closed for the day")
+            return super().transfer(key=key, account_no=account_no, account_name=account_name,
+                                    amount_fen=amount_fen)
+
+    report = payments.run(factory, Unavailable(engine), actor=FINANCE)
+    # the run tries the refused one once and goes on with the others
+    assert (report.paid, report.failed) == (2, ["payment 2: bank: the payee's bank is closed "
+                                                "for the day"])
+    assert bank.received("transfer", refused_key) == 1
+    assert payments.run(factory, bank, actor=FINANCE).paid == 0  # still claimed: the lease holds
+    with transaction(factory) as s:  # time passes: the lease lapses
+        s.execute(update(Payment).values(claimed_until=utcnow() - timedelta(seconds=1))
+                  .where(Payment.state == "sending"))
+    report = payments.run(factory, bank, actor=FINANCE)
+    # asked first (nothing there), then sent: two transfer requests for that key, one booked
+    assert report.paid == 1
+    assert (bank.received("status", refused_key), bank.received("transfer", refused_key)) == (1, 2)
+    assert bank.count(refused_key) == 1 and bank.count() == 3
