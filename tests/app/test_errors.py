@@ -74,6 +74,12 @@ def test_a_nul_character_deep_in_a_list_is_named_by_its_path() -> None:
     assert caught.value.field == "body.beneficiaries.1.id"
 
 
+def test_of_several_unstorable_texts_the_first_in_reading_order_is_named() -> None:
+    with pytest.raises(Hostile) as caught:
+        inspect_json(b'{"a": ["ok", "\\ud800"], "b": "\\u0000"}', max_depth=8)
+    assert caught.value.field == "body.a.1"
+
+
 def test_nesting_beyond_the_limit_is_refused_and_within_passes() -> None:
     inspect_json(b"[" * 8 + b"]" * 8, max_depth=8)
     with pytest.raises(Hostile):

@@ -16,6 +16,12 @@ def test_yuan_and_fen_convert_exactly() -> None:
     assert fen_to_yuan(1_200_000_005) == Decimal("12000000.05")
 
 
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN"])
+def test_an_amount_that_is_not_finite_is_refused(amount: str) -> None:
+    with pytest.raises(ValueError, match="not a finite number"):
+        yuan_to_fen(Decimal(amount))
+
+
 def test_more_than_two_decimals_is_refused() -> None:
     with pytest.raises(ValueError, match="more than 2 decimal"):
         yuan_to_fen(Decimal("0.001"))

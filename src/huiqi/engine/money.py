@@ -13,6 +13,8 @@ FEN = Decimal("0.01")
 
 def yuan_to_fen(amount: Decimal) -> int:
     """Convert a yuan amount with at most two decimals to integer fen (exact)."""
+    if not amount.is_finite():
+        raise ValueError(f"amount {amount} is not a finite number")
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise ValueError(f"amount {amount} has more than 2 decimal places")

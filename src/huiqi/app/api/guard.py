@@ -145,12 +145,12 @@ def _walk(document: Any, max_depth: int) -> None:
                           f"{field}：数值必须是有限数，收到 {value}")
         if isinstance(value, str):
             _text(field, value)
-        elif isinstance(value, dict):
-            for key, item in value.items():
+        elif isinstance(value, dict):  # pushed in reverse: the first problem in reading order is named
+            for key in value:
                 _text(field, key)
-                stack.append((item, (*path, key)))
+            stack.extend((value[key], (*path, key)) for key in reversed(value))
         elif isinstance(value, list):
-            stack.extend((item, (*path, str(i))) for i, item in enumerate(value))
+            stack.extend((value[i], (*path, str(i))) for i in reversed(range(len(value))))
 
 
 def _text(field: str, value: str) -> None:
