@@ -15,24 +15,22 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from huiqi.app.dberrors import Kind, classify
+
 T = TypeVar("T")
-DEADLOCK = "40P01"
-SERIALIZATION_FAILURE = "40001"
-_SQLITE_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 def transient(exc: BaseException) -> bool:
-    """True for a deadlock, a serialization failure or a busy SQLite file."""
-    if not isinstance(exc, DBAPIError):
-        return False
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) in (DEADLOCK, SERIALIZATION_FAILURE):
-        return True
-    # the primary result code is the low byte of SQLite's extended code (e.g. SQLITE_BUSY_SNAPSHOT)
-    return isinstance(orig, sqlite3.Error) and (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_BUSY
+    """True for a deadlock, a serialization failure or a busy SQLite file (``dberrors``)."""
+    kind = classify(exc)
+    return kind is Kind.RETRY or (kind is Kind.BUSY and _sqlite(exc))
+
+
+def _sqlite(exc: BaseException) -> bool:
+    # a busy PostgreSQL (lock or statement timeout, an empty pool) is not worth waiting on again here
+    return isinstance(getattr(exc, "orig", exc), sqlite3.Error)
 
 
 def retrying(work: Callable[[], T], *, attempts: int = 5, pause: float = 0.05, longest: float = 2.0) -> T:
