@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
-from huiqi.calculator import calculate, load_case
+from huiqi.calculator import calculate, load_case, parse_case
 from huiqi.engine.policy import Policy
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "chain-leader.yaml"
@@ -18,3 +18,15 @@ def test_threads_calculating_at_once_each_get_the_whole_answer(policy: Policy) -
     with ThreadPoolExecutor(max_workers=4) as pool:
         totals = list(pool.map(lambda _: calculate(policy, case).total_ceiling, range(12)))
     assert totals == [Decimal("13900000.00")] * 12
+
+
+def test_a_result_lists_only_the_parameters_it_read(policy: Policy) -> None:
+    # （八）: a Beijing smart factory reads its own amount (set to 2,000,000.00) and the statutory
+    # cap 3,000,000.00 — not the amounts of the other titles, which stay placeholders
+    case = parse_case({"year": 2024, "beneficiaries": [{
+        "id": "91110112MA01C08013", "kind": "enterprise",
+        "titles": [{"kind": "smart_factory", "level": "municipal", "date": "2024-05-20"}]}]})
+    calc = calculate(policy, case, 2024, {"m08.amount.smart_factory": "2000000.00"}, ["m08"])
+    (result,) = calc.results
+    assert [p.name for p in result.parameters] == ["m08.amount.smart_factory", "m08.cap"]
+    assert result.ceiling == Decimal("2000000.00") and result.placeholder is False

@@ -188,6 +188,19 @@ def _missing(checks: Sequence[Check], basis_facts: Sequence[str], r: Table) -> V
     return ibis.literal(",").join(parts) if parts else ibis.literal("")
 
 
+def _uses_placeholder(m: Measure, r: Table, ctx: Ctx) -> BooleanValue:
+    """Whether a row's result rests on a placeholder (待核定) parameter it reads."""
+    shared = ibis.literal(any(ctx.params[p].placeholder for p in m.shared_params))
+    if m.params_by is None:
+        return shared
+    column, by = m.params_by
+    own = ibis.cases(
+        *((r[column] == value, ibis.literal(ctx.params[p].placeholder)) for value, p in by.items()),
+        else_=ibis.literal(False),
+    )
+    return shared | own
+
+
 def _text(v: Value) -> Value:
     return v.cast("string").fill_null(NULL)
 
@@ -207,10 +220,7 @@ def measure_relation(
     for i, f in enumerate(m.facts):
         named[f"f{i}"] = f.value(r, ctx) if f.value else r[f.column]
     named["basis"] = m.basis(r, ctx) if m.basis is not None else ibis.null("int64")
-    named["uses_placeholder"] = (
-        m.placeholder(r, ctx) if m.placeholder is not None
-        else ibis.literal(any(ctx.params[p].placeholder for p in m.all_params))
-    )
+    named["uses_placeholder"] = _uses_placeholder(m, r, ctx)
     needed = dict.fromkeys([f for ch in checks for f in ch.cond.facts] + list(m.basis_facts))
     for col in needed:
         named[f"n_{col}"] = r[col].isnull()

@@ -179,7 +179,8 @@ def explain(compiled: Compiled, row: dict[str, Any]) -> Result:
     basis = raw[n + len(m.facts)]
     if basis is not None:
         shown["basis"] = format_yuan(fen_to_yuan(int(basis)))
-    params = [ctx.params[name] for name in m.all_params]
+    value = raw[n + [f.column for f in m.facts].index(m.params_by[0])] if m.params_by else None
+    params = [ctx.params[name] for name in m.params_for(value)]
     shown |= {p.name: _show_param(p) for p in params}
     ceiling = fen_to_yuan(row["ceiling_fen"]) if row["ceiling_fen"] is not None else None
     basis_zh = basis_en = ""

@@ -8,7 +8,7 @@ effective date, history, rounding) — measure code states only what its clause 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -72,16 +72,32 @@ class Measure:
     event_in_year: bool = True  # the event must fall in the year asked about
     event_label: tuple[str, str] = ("事项已发生", "the event has happened")
     one_matter_one_support: bool = False  # X5 applies: the item may not be supported twice
-    # per row: does the result rest on a placeholder (待核定) parameter? Measures whose rows read
-    # different parameters (an amount per title) say which; otherwise any parameter read counts.
-    placeholder: Test | None = None
+    # (column, value → parameter): each row reads only its value's parameter (an amount per title
+    # or level), so only that one can make its result rest on a placeholder or be listed as used
+    params_by: tuple[str, Mapping[str, str]] | None = None
     formula_zh: str = ""
     formula_en: str = ""
     note_zh: str = ""  # what a service or programme measure provides
     note_en: str = ""
+
+    def __post_init__(self) -> None:
+        if self.params_by and self.params_by[0] not in {f.column for f in self.facts}:
+            raise ValueError(f"{self.id}: params_by column {self.params_by[0]!r} must be a fact "
+                             "shown, so that the explanation knows which parameter a row read")
 
     @property
     def all_params(self) -> tuple[str, ...]:
         """Parameters read, the cap included, without repeats."""
         names = list(self.params) + ([self.cap] if self.cap else [])
         return tuple(dict.fromkeys(names))
+
+    @property
+    def shared_params(self) -> tuple[str, ...]:
+        """Parameters every row reads (all but those chosen per value by ``params_by``)."""
+        chosen = set(self.params_by[1].values()) if self.params_by else set()
+        return tuple(p for p in self.all_params if p not in chosen)
+
+    def params_for(self, value: str | None) -> tuple[str, ...]:
+        """Parameters a row with this ``params_by`` value reads."""
+        own = self.params_by[1].get(value or "") if self.params_by else None
+        return tuple(p for p in self.all_params if p in self.shared_params or p == own)

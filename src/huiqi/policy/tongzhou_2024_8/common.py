@@ -51,22 +51,6 @@ def by_value(column: str, params: dict[str, str]) -> Callable[[Table, Ctx], Inte
     return amount
 
 
-def placeholder_by_value(
-    column: str, params: dict[str, str], others: tuple[str, ...] = ()
-) -> Callable[[Table, Ctx], BooleanValue]:
-    """A row rests on a placeholder when the amount it looks up (or another it reads) is one."""
-
-    def uses(t: Table, c: Ctx) -> BooleanValue:
-        own = ibis.cases(
-            *((t[column] == value, ibis.literal(c.params[p].placeholder))
-              for value, p in params.items()),
-            else_=ibis.literal(False),
-        )
-        return own | ibis.literal(any(c.params[p].placeholder for p in others))
-
-    return uses
-
-
 def by_year_end(column: str) -> Callable[[Table, Ctx], BooleanValue]:
     """The date in ``column`` is before the end of the year asked about."""
     return lambda t, c: (t[column] < c.end).fill_null(False)
