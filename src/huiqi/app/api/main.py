@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from huiqi.app import web
 from huiqi.app.api import (
     applications,
     audit,
@@ -77,6 +78,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
     for module in (session, calculator, registry, imports, applications, matching, budget, requests,
                    audit, settings):
         app.include_router(module.router)
+    web.install(app)  # the pages, at /, outside the OpenAPI schema
     return app
 
 
