@@ -49,3 +49,31 @@ def test_every_page_passes_axe(browser: Browser, server: str, lang: str, width: 
             shot(page, f"{name}-{lang}-phone{'-senior' if senior else ''}")
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
+def test_the_logged_in_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
+                                      senior: bool) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    found = {}
+    for username in ("ent5", "office"):
+        page.goto(f"{server}/login")
+        page.locator("#username").fill(username)
+        page.locator("#password").fill("huiqi-demo-2024")
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.wait_for_load_state()
+        found[f"home-{username}"] = _violations(page)
+        if username == "ent5":
+            for href in page.locator("a[href^='/me/']").evaluate_all("links => links.map(a => a.pathname)"):
+                page.goto(server + href)
+                found[href] = _violations(page)
+                if width == 375:
+                    shot(page, f"{href.strip('/').replace('/', '-')}-{lang}-phone-senior")
+        page.locator("form[action='/logout'] button").click()
+        page.wait_for_load_state()
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}

@@ -58,6 +58,8 @@ def _applicant(request: Request, page: Page) -> dict[str, Any]:
             "eligible": [_match(m, page) for m in found if m.status == "eligible"],
             "incomplete": [_match(m, page) for m in found if m.status == "incomplete"],
             "offers": [{"id": a.id, "measure": a.measure, "deadline": a.offer_deadline,
+                        "days_left": None if a.offer_deadline is None
+                        else (a.offer_deadline - date.today()).days,
                         "ceiling": _yuan(a.ceiling_fen)} for a in offers],
             "applications": [{"id": a.id, "measure": a.measure, "year": a.year, "state": a.state}
                              for a in apps],
