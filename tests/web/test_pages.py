@@ -157,6 +157,8 @@ def test_a_placeholder_parameter_is_flagged(client: TestClient) -> None:
 def test_an_unknown_page_is_a_404_page_and_the_api_keeps_json(client: TestClient) -> None:
     r = client.get("/policies/m99")
     assert r.status_code == 404 and soup(r.text).h1.get_text(strip=True) == "找不到页面"
+    r = client.get("/logout")
+    assert r.status_code == 405 and soup(r.text).h1.get_text(strip=True) == "找不到页面"
     r = client.get("/nowhere", headers={"accept": "application/json"})
     assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
     r = client.get("/applications", headers={"accept": "application/json"})

@@ -66,7 +66,9 @@ def install(app: FastAPI) -> None:
     domain_json = app.exception_handlers[DomainError]
 
     def error_page(request: Request, status: int) -> Response:
-        template = {403: "errors/403.html", 404: "errors/404.html"}.get(status, "errors/500.html")
+        # a method a page does not answer (GET /logout) reads as a page that is not there
+        template = {403: "errors/403.html", 404: "errors/404.html", 405: "errors/404.html"}.get(
+            status, "errors/500.html")
         return _page(request).render(template, status=status)
 
     async def on_domain(request: Request, exc: Exception) -> Response:
@@ -81,7 +83,7 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if _wants_html(request) and exc.status_code in (403, 404, 405):
-            return error_page(request, 404 if exc.status_code == 405 else exc.status_code)
+            return error_page(request, exc.status_code)
         return await http_exception_handler(request, exc)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
