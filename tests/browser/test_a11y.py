@@ -68,7 +68,8 @@ def test_the_logged_in_pages_pass_axe(browser: Browser, server: str, lang: str, 
         page.wait_for_load_state()
         found[f"home-{username}"] = _violations(page)
         if username == "ent5":
-            for href in page.locator("a[href^='/me/']").evaluate_all("links => links.map(a => a.pathname)"):
+            links = page.locator("a[href^='/me/']").evaluate_all("links => links.map(a => a.pathname)")
+            for href in [*links, "/me/requests/new"]:
                 page.goto(server + href)
                 found[href] = _violations(page)
                 if width == 375:

@@ -123,3 +123,28 @@ def test_the_timeline_names_roles_never_people(client: TestClient) -> None:
     for username in ("ent1", "econ", "sci", "fin", "office", "finance"):
         assert username not in by
     assert page.find("time")["datetime"]
+
+
+def test_an_enterprise_files_a_request_and_follows_it(fresh: TestClient) -> None:
+    log_in(fresh, "ent2")
+    html = fresh.get("/me/requests/new").text
+    token = csrf_of(html)
+    r = fresh.post("/me/requests/new", data={"csrftoken": token, "kind": "", "subject": " ", "body": ""})
+    page = soup(r.text)
+    assert r.status_code == 200 and page.title.string.startswith("错误：")
+    assert [a["href"] for a in page.find(class_="govuk-error-summary").find_all("a")] == [
+        "#kind", "#subject", "#body"]
+    r = fresh.post("/me/requests/new", data={"csrftoken": token, "kind": "request",
+                                             "subject": "厂房租金补贴咨询", "body": "请问（十七）如何申报？"},
+                   follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/me/requests?filed=")
+    page = soup(fresh.get(r.headers["location"]).text)
+    filed = r.headers["location"].split("=")[1]
+    assert f"您的诉求已提交，编号 {filed}。" in page.find(class_="govuk-notification-banner").get_text()
+    assert page.find("h2", string=re.compile("厂房租金补贴咨询"))
+    # the office sees it, waiting to be routed
+    opened = fresh.get("/requests?state=open", headers=api_token(fresh, "office")).json()
+    assert any(x["id"] == int(filed) and x["subject"] == "厂房租金补贴咨询" for x in opened)
+    fresh.cookies.clear()
+    log_in(fresh, "office")
+    assert fresh.get("/me/requests").status_code == 403

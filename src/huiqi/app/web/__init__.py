@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from huiqi.app.errors import DomainError
-from huiqi.app.web import applications, calculator, library, login, matching, pages
+from huiqi.app.web import applications, calculator, library, login, matching, pages, requests
 from huiqi.app.web.deps import LoginRequired, _page, is_page
 
 STATIC = Path(__file__).parent / "static"
@@ -56,7 +56,7 @@ def _wants_html(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the pages, their static files, CSRF protection and HTML error pages to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, library, calculator, matching, applications):
+    for module in (pages, login, library, calculator, matching, applications, requests):
         app.include_router(module.router)
     app.add_middleware(
         asgi_csrf,
