@@ -103,7 +103,7 @@ def test_a_run_records_an_incomplete_measure_with_the_facts_it_still_needs(world
     m = found(world)[world.org_id, "m07.rd"]
     assert (m.status, m.ceiling_fen) == ("incomplete", None)
     assert m.missing == ["rd_investment.2024"]
-    assert m.reason_en == "missing: rd_investment.2024"
+    assert m.reason_en == "missing: R&D investment in 2024"
 
 
 def test_a_run_records_neither_ineligible_measures_nor_services(world: World) -> None:

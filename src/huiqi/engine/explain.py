@@ -14,6 +14,7 @@ from huiqi.engine.measure import Condition, Measure
 from huiqi.engine.money import fen_to_yuan, format_yuan
 from huiqi.engine.params import Resolved, Unit
 from huiqi.facts.tables import fact_path
+from huiqi.facts.words import fact_words
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
@@ -58,6 +59,9 @@ class Result:
     note_zh: str = ""
     note_en: str = ""
     failed: list[str] = field(default_factory=list)
+    missing_zh: list[str] = field(default_factory=list)  # ``missing`` in words, for people
+    missing_en: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)  # the engine's names (what to ask)
 
     def reason(self, lang: str) -> str:
         """One line saying why."""
@@ -67,15 +71,17 @@ class Result:
                 return self.basis_zh if zh else self.basis_en
             return self.note_zh if zh else self.note_en
         if self.status == INCOMPLETE:
-            return ("尚缺：" if zh else "missing: ") + ", ".join(self.missing)
+            words = (self.missing_zh if zh else self.missing_en) or self.missing
+            return "尚缺：" + "、".join(words) if zh else "missing: " + "; ".join(words)
         if self.status == NOTHING:
             return (
                 "符合条件，但本年度无可支持金额：" + self.basis_zh if zh
                 else "eligible in principle, nothing to support this year: " + self.basis_en
             )
+        # each label says what the clause requires; the prefix says it is not met
         failed = [c for c in self.conditions if c.holds is False]
         labels = [c.label_zh if zh else c.label_en for c in failed]
-        return ("不符合：" if zh else "not met: ") + "；".join(labels)
+        return ("未满足：" if zh else "not met: ") + "；".join(labels)
 
     def to_json(self) -> dict[str, Any]:
         """The calculator's JSON contract for one result."""
@@ -190,9 +196,8 @@ def explain(compiled: Compiled, row: dict[str, Any]) -> Result:
         if shown_ceiling is not None:
             basis_zh += f" = {format_yuan(shown_ceiling)} 元"
             basis_en += f" = {format_yuan(shown_ceiling)} yuan"
-    missing = [
-        fact_path(col, ctx.year, row["item"]) for col in (row["missing"] or "").split(",") if col
-    ]
+    columns = [col for col in (row["missing"] or "").split(",") if col]
+    missing = [fact_path(col, ctx.year, row["item"]) for col in columns]
     return Result(
         measure=m.id, beneficiary=row["beneficiary"], item=row["item"], status=row["status"],
         ceiling=ceiling, clause=text.clause, title_zh=text.title_zh, title_en=text.title_en,
@@ -200,4 +205,7 @@ def explain(compiled: Compiled, row: dict[str, Any]) -> Result:
         missing=missing, placeholder=bool(row["placeholder"]), basis_zh=basis_zh,
         basis_en=basis_en, note_zh=m.note_zh, note_en=m.note_en,
         failed=[f for f in (row["failed"] or "").split(",") if f],
+        missing_zh=[fact_words(col, ctx.year, row["item"], "zh") for col in columns],
+        missing_en=[fact_words(col, ctx.year, row["item"], "en") for col in columns],
+        missing_columns=columns,
     )

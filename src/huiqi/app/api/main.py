@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from huiqi.app import web
 from huiqi.app.api import (
     applications,
     audit,
@@ -68,6 +69,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     for module in (session, calculator, registry, imports, applications, matching, budget, requests,
                    audit, settings):
         app.include_router(module.router)
+    web.install(app)  # the pages, at /, outside the OpenAPI schema
     return app
 
 

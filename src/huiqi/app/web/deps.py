@@ -1,0 +1,149 @@
+"""What every page shares: the user behind the session cookie, the language, 长辈版, the CSRF
+token, htmx requests, and rendering a template (or one of its blocks) in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2_fragments import render_block
+from sqlalchemy.orm import Session
+
+from huiqi.app.auth import service as auth
+from huiqi.app.auth.roles import STAFF, Actor, Role
+from huiqi.app.errors import Forbidden, Unauthorised
+from huiqi.app.web import i18n
+
+SESSION_COOKIE = "huiqi_session"
+LANG_COOKIE = "lang"
+MODE_COOKIE = "mode"  # "senior": 长辈版, large text and targets
+YEAR = 60 * 60 * 24 * 365
+# Paths the pages own: CSRF is enforced on them even for a request without cookies
+PAGE_PREFIXES = ("/login", "/logout", "/mode", "/policies", "/calculator", "/me", "/staff")
+
+
+def is_page(path: str) -> bool:
+    return path == "/" or any(path == p or path.startswith(p + "/") for p in PAGE_PREFIXES)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """A redirect target on this site only (never //host or a scheme)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+class LoginRequired(Exception):
+    """A page that needs a logged-in user was asked for anonymously: go to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+@dataclass
+class Page:
+    request: Request
+    locale: str
+    actor: Actor | None
+    senior: bool
+    lang_from_query: bool
+
+    def _(self, message: str, **values: Any) -> str:
+        return i18n.gettext(self.locale, message, **values)
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("HX-Request") == "true"
+
+    def require(self, *roles: Role) -> Actor:
+        """The logged-in user, if its role is one of ``roles`` (any role when none given)."""
+        if self.actor is None:
+            raise LoginRequired(self.here)
+        if roles and self.actor.role not in roles:
+            raise Forbidden("role may not open this page")
+        return self.actor
+
+    @property
+    def here(self) -> str:
+        url = self.request.url
+        return url.path + (f"?{url.query}" if url.query else "")
+
+    def switch_url(self, **params: str) -> str:
+        """This page with some query parameters replaced (the language switch)."""
+        query = dict(self.request.query_params) | params
+        return self.request.url.path + "?" + urlencode(query)
+
+    def nav(self) -> list[tuple[str, str]]:
+        """The header's links for this user's role: (href, label)."""
+        links = [("/policies", self._("政策库")), ("/calculator", self._("政策计算器"))]
+        if self.actor is None:
+            return links
+        home = self._("工作台") if self.actor.role in STAFF else self._("我的主页")
+        return [("/", home), *links]
+
+    def render(self, template: str, *, status: int = 200, block: str | None = None,
+               **context: Any) -> HTMLResponse:
+        """The template in the page's language; only ``block`` for an htmx request."""
+        env = i18n.environment(self.locale)
+        csrf = self.request.scope.get("csrftoken")
+        context |= {"page": self, "user": self.actor, "csrftoken": csrf() if csrf else "",
+                    "senior": self.senior}
+        if block is not None and self.htmx:
+            html = render_block(env, template, block, **context)
+        else:
+            html = env.get_template(template).render(**context)
+        response = HTMLResponse(html, status_code=status)
+        if block is not None:
+            response.headers["Vary"] = "HX-Request"
+        self.finish(response)
+        return response
+
+    def redirect(self, url: str) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        self.finish(response)
+        return response
+
+    def finish(self, response: HTMLResponse | RedirectResponse) -> None:
+        """Remember a language chosen with ?lang= for the next pages."""
+        if self.lang_from_query:
+            response.set_cookie(LANG_COOKIE, self.locale, max_age=YEAR, samesite="lax",
+                                httponly=True, secure=secure(self.request))
+
+
+def secure(request: Request) -> bool:
+    """Cookies are Secure when the site is served over HTTPS (behind a proxy: --proxy-headers)."""
+    return request.url.scheme == "https"
+
+
+def actor_from_cookie(request: Request) -> Actor | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with request.app.state.readers() as session, session.begin():
+        try:
+            return auth.actor_of(auth.authenticate(session, token))
+        except Unauthorised:
+            return None  # expired or revoked: the visitor is anonymous again
+
+
+def _page(request: Request) -> Page:
+    chosen = i18n.parse(request.query_params.get("lang"))
+    locale = chosen or i18n.parse(request.cookies.get(LANG_COOKIE)) or i18n.DEFAULT
+    return Page(request=request, locale=locale, actor=actor_from_cookie(request),
+                senior=request.cookies.get(MODE_COOKIE) == "senior", lang_from_query=chosen is not None)
+
+
+CurrentPage = Annotated[Page, Depends(_page)]
+
+
+@contextmanager
+def reading(request: Request) -> Iterator[Session]:
+    """A read-only unit of work for a page's GET."""
+    with request.app.state.readers() as session, session.begin():
+        yield session

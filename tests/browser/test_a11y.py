@@ -1,0 +1,80 @@
+"""axe (wcag2a, wcag2aa, wcag21a, wcag21aa) on every page we build: each language on a desktop,
+and 长辈版 on a 375-px phone. No violation is allowed; an exception would be written here with its
+reason (there is none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser
+
+from tests.browser.conftest import shot
+
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PAGES = {
+    "home": "/", "login": "/login", "library": "/policies", "search": "/policies?q=贷款&who=enterprise",
+    "measure": "/policies/m22.interest", "placeholder": "/policies/m04", "service": "/policies/m12",
+    "calculator": "/calculator", "question": "/calculator/start?who=enterprise",
+    "results": "/calculator/start?who=bank", "not-found": "/policies/none",
+    "login-errors": None,  # posted below
+}
+axe = Axe()
+
+
+def _violations(page: Any) -> list[str]:
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize(("lang", "width", "senior"), [
+    ("zh", 1280, False), ("en", 1280, False), ("zh", 375, True), ("en", 375, True)])
+def test_every_page_passes_axe(browser: Browser, server: str, lang: str, width: int, senior: bool) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    found = {}
+    for name, path in PAGES.items():
+        if path is None:
+            page.goto(f"{server}/login")
+            page.get_by_role("button", name="登录" if lang == "zh" else "Log in").click()
+        else:
+            page.goto(server + path)
+        found[name] = _violations(page)
+        if width == 375:
+            shot(page, f"{name}-{lang}-phone{'-senior' if senior else ''}")
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
+def test_the_logged_in_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
+                                      senior: bool) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    found = {}
+    for username in ("ent5", "office"):
+        page.goto(f"{server}/login")
+        page.locator("#username").fill(username)
+        page.locator("#password").fill("huiqi-demo-2024")
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.wait_for_load_state()
+        found[f"home-{username}"] = _violations(page)
+        if username == "ent5":
+            links = page.locator("a[href^='/me/']").evaluate_all("links => links.map(a => a.pathname)")
+            for href in [*links, "/me/requests/new"]:
+                page.goto(server + href)
+                found[href] = _violations(page)
+                if width == 375:
+                    shot(page, f"{href.strip('/').replace('/', '-')}-{lang}-phone-senior")
+        page.locator("form[action='/logout'] button").click()
+        page.wait_for_load_state()
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}
