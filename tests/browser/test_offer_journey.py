@@ -16,11 +16,11 @@ def test_an_enterprise_confirms_its_offer(page: Page, server: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("企业专属空间")
     shot(page, "enterprise-home")
     page.locator("main a[href^='/me/offers/']").first.click()
-    expect(page.get_by_text("20000010000004")).to_be_visible()  # the registered account
+    expect(page.get_by_text("**********0004")).to_be_visible()  # the registered account, masked
     shot(page, "offer")
     page.get_by_role("button", name="继续").click()
     # govuk-frontend moves focus to the error summary (its outer element holds the alert)
-    assert "govuk-error-summary" in page.evaluate("document.activeElement.className")
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
     page.get_by_role("radio", name="确认领取").check()
     page.get_by_label("签署人姓名").fill("王经理")
     page.get_by_role("button", name="继续").click()

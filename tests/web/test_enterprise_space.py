@@ -50,7 +50,7 @@ def test_an_enterprise_confirms_an_offer_into_its_registered_account(fresh: Test
     html = fresh.get(link).text
     page = soup(html)
     text = page.get_text(" ", strip=True)
-    assert "宋庄文旅科技有限公司" in text and "北京银行通州支行 20000010000004" in text  # pre-filled
+    assert "宋庄文旅科技有限公司" in text and "北京银行通州支行 **********0004" in text  # pre-filled, masked
     assert page.find(class_="govuk-notification-banner")  # the deadline
     token = csrf_of(html)
     # nothing chosen: the errors, on the same page, with 200 for htmx
@@ -63,7 +63,7 @@ def test_an_enterprise_confirms_an_offer_into_its_registered_account(fresh: Test
     r = fresh.post(link, data={"csrftoken": token, "willing": "yes", "signatory": "王经理"})
     check = soup(r.text)
     assert check.h1.get_text(strip=True) == "确认您的选择"
-    assert "20000010000004" in check.get_text()
+    assert "**********0004" in check.get_text()
     r = fresh.post(f"{link}/confirm", data={"csrftoken": token, "willing": "yes", "signatory": "王经理"},
                    follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"{link}/done"

@@ -50,7 +50,8 @@ class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     willing: bool = Field(description="true: accept the offer; false: decline it")
     bank_account: BankAccount | None = Field(
-        None, description="the account to pay into, in the organisation's registered name (to accept)")
+        None, description="another account to pay into, in the organisation's registered name; "
+        "omitted: the registered account")
     signatory: str = Field(min_length=1, max_length=60, description="who signs the commitment")
 
 

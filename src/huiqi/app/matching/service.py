@@ -237,14 +237,17 @@ def confirm(session: Session, *, actor: Actor, application_id: int, willing: boo
         return app
     org = session.get(Organisation, app.org_id)
     assert org is not None
-    if bank_account is None:
-        raise Refused("bank_account: give the account the award is to be paid into")
-    if bank_account.account_name != org.name:
-        raise Refused(f"bank_account.account_name: {bank_account.account_name!r} is not the "
-                      f"registered name {org.name!r}; awards are paid only into an account in the "
-                      "organisation's own name")
-    # another payout account waits for the office's confirmation; payment goes to the confirmed one
-    accounts.request(session, actor=actor, holder=org, account=bank_account)
+    if bank_account is None:  # the registered account, confirmed earlier: nothing to re-type
+        if org.account_no_enc is None:
+            raise Refused("bank_account: no account is registered; give the account the award is "
+                          "to be paid into")
+    else:
+        if bank_account.account_name != org.name:
+            raise Refused(f"bank_account.account_name: {bank_account.account_name!r} is not the "
+                          f"registered name {org.name!r}; awards are paid only into an account in "
+                          "the organisation's own name")
+        # another payout account waits for the office's confirmation; payment goes to the confirmed one
+        accounts.request(session, actor=actor, holder=org, account=bank_account)
     app.commitment = {"accepted": True, "signatory": signatory, "at": now.isoformat(),
                       "text_zh": apps.COMMITMENT_ZH, "text_en": apps.COMMITMENT_EN}
     app.submitted_at = now

@@ -16,7 +16,6 @@ from huiqi.app.db import transaction
 from huiqi.app.errors import Refused
 from huiqi.app.matching import service as matching
 from huiqi.app.registry import service as registry
-from huiqi.app.registry.schemas import BankAccount
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.app.web.library import titles
 from huiqi.engine.money import fen_to_yuan
@@ -34,8 +33,8 @@ def _offer(request: Request, page: Page, offer_id: int) -> dict[str, Any]:
         result = app.result or {}
         zh = page.locale == "zh_CN"
         account = None
-        if org.bank_name and org.account_no and org.account_name:
-            account = {"bank_name": org.bank_name, "account_no": org.account_no,
+        if org.bank_name and org.account_no_masked and org.account_name:
+            account = {"bank_name": org.bank_name, "account_no": org.account_no_masked,
                        "account_name": org.account_name}
         return {
             "id": app.id, "measure": app.measure, "year": app.year, "state": app.state,
@@ -95,9 +94,9 @@ def confirm(request: Request, page: CurrentPage, offer_id: int,
         try:
             with transaction(request.app.state.sessions) as s:
                 try:
-                    account = BankAccount(**shown["account"]) if willing == "yes" else None
+                    # the registered account, shown masked, is the one paid into
                     matching.confirm(s, actor=actor, application_id=offer_id, willing=willing == "yes",
-                                     bank_account=account, signatory=signatory.strip())
+                                     bank_account=None, signatory=signatory.strip())
                 except matching.OfferLapsed as exc:
                     lapsed = exc  # the lapse is kept: the transaction commits
         except Refused as exc:
