@@ -73,6 +73,20 @@ def test_a_person_is_found_by_id_number_and_registered_once(factory: sessionmake
         registry.create_person(s, actor=OFFICE, data=PersonIn(name="张伟", id_number=ID_NUMBER))
 
 
+def test_the_office_finds_a_person_by_id_number_over_http(db_url: str,
+                                                        factory: sessionmaker[Session]) -> None:
+    world = build(factory)
+    pid = talent(factory)
+    add_users(factory, world.org_id)
+    c = client(db_url)
+    office = login(c, "office1")
+    r = c.post("/persons/lookup", headers=office, json={"id_number": ID_NUMBER.lower()})
+    assert r.status_code == 200
+    assert (r.json()["id"], r.json()["id_number"]) == (pid, "110105********002X")
+    assert c.post("/persons/lookup", headers=office,
+                  json={"id_number": "110105194912310021"}).status_code == 404
+
+
 def test_answers_mask_id_numbers_and_account_numbers(db_url: str, factory: sessionmaker[Session]) -> None:
     world = build(factory)
     pid = talent(factory)
