@@ -84,6 +84,7 @@ POLICY: dict[tuple[str, str], tuple[frozenset[str] | str, Body]] = {
     ("POST", "/persons"): (frozenset({OFF}), {"json": {"name": "李四", "id_number": "110105198001010016"}}),
     ("GET", "/persons/{person_id}"): (STAFF, None),
     ("POST", "/persons/{person_id}/identity"): (frozenset({OFF}), None),  # the full ID number, audited
+    ("POST", "/persons/lookup"): (frozenset({OFF}), {"json": {"id_number": "11010519491231002X"}}),
     ("GET", "/account-changes"): (frozenset({APP, OFF, FIN, AUD}), None),
     ("POST", "/account-changes/{change_id}/decision"): (frozenset({OFF}), {"json": {
         "confirm": False, "reason": "开户证明不符"}}),

@@ -188,6 +188,17 @@ def test_an_already_registered_uscc_is_refused_for_its_row(factory: sessionmaker
     assert count(factory, Organisation) == 1
 
 
+def test_an_account_in_another_name_or_with_full_width_digits_names_its_column(
+        factory: sessionmaker[Session]) -> None:
+    rows = [[*ORG_HEADER, "开户银行", "银行账号", "户名"],
+            [YUNFAN, "通州云帆软件有限公司", "enterprise", "6513", "北京银行", "20000012345678", "张三"],
+            [YUNHE, "运河智造科技有限公司", "enterprise", "3911", "北京银行", "２０００００１２３４５６７８",
+             "运河智造科技有限公司"]]
+    errors = refused(orgs, factory, csv_bytes(rows))
+    assert {(e.row, e.column) for e in errors} == {(2, "户名"), (3, "银行账号")}
+    assert count(factory, Organisation) == 0
+
+
 def test_a_partial_bank_account_names_the_missing_column(factory: sessionmaker[Session]) -> None:
     rows = [[*ORG_HEADER, "开户银行"], [YUNFAN, "通州云帆软件有限公司", "enterprise", "6513", "北京银行"]]
     errors = refused(orgs, factory, csv_bytes(rows))

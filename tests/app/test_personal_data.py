@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +16,7 @@ from huiqi.app import vault
 from huiqi.app.audit.models import AuditEntry
 from huiqi.app.budget import payments
 from huiqi.app.budget.bank import LocalBank
-from huiqi.app.db import make_engine, sessions, transaction, upgrade
+from huiqi.app.db import alembic_config, make_engine, sessions, transaction, upgrade
 from huiqi.app.errors import Conflict
 from huiqi.app.registry import personal
 from huiqi.app.registry import service as registry
@@ -70,6 +71,20 @@ def test_a_person_is_found_by_id_number_and_registered_once(factory: sessionmake
         assert personal.person_by_id_number(s, "110105194912310021") is None
     with pytest.raises(Conflict, match="id_number"), transaction(factory) as s:
         registry.create_person(s, actor=OFFICE, data=PersonIn(name="张伟", id_number=ID_NUMBER))
+
+
+def test_the_office_finds_a_person_by_id_number_over_http(db_url: str,
+                                                        factory: sessionmaker[Session]) -> None:
+    world = build(factory)
+    pid = talent(factory)
+    add_users(factory, world.org_id)
+    c = client(db_url)
+    office = login(c, "office1")
+    r = c.post("/persons/lookup", headers=office, json={"id_number": ID_NUMBER.lower()})
+    assert r.status_code == 200
+    assert (r.json()["id"], r.json()["id_number"]) == (pid, "110105********002X")
+    assert c.post("/persons/lookup", headers=office,
+                  json={"id_number": "110105194912310021"}).status_code == 404
 
 
 def test_answers_mask_id_numbers_and_account_numbers(db_url: str, factory: sessionmaker[Session]) -> None:
@@ -176,7 +191,8 @@ def test_sm4_is_used_when_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     assert vault.keyring(None).open(sealed, "id_number") == ID_NUMBER  # the value says its cipher
 
 
-def test_migration_0005_seals_the_clear_values_already_stored(tmp_path: Path) -> None:
+def test_migration_0005_seals_the_clear_values_already_stored_and_unseals_them_on_downgrade(
+        tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade(url, "0001")
     raw = create_engine(url)
@@ -198,6 +214,10 @@ def test_migration_0005_seals_the_clear_values_already_stored(tmp_path: Path) ->
         assert org.account_no_masked == "**********5678"
         assert vault.of(s).open(org.account_no_enc or "", "account_no") == ORG_ACCOUNT
     engine.dispose()
+    command.downgrade(alembic_config(url), "0001")  # and back: the clear values return
+    with create_engine(url).connect() as c:
+        assert c.execute(text("SELECT id_number FROM persons")).scalar_one() == ID_NUMBER
+        assert c.execute(text("SELECT account_no FROM organisations")).scalar_one() == ORG_ACCOUNT
 
 
 def test_after_a_rotation_rekey_reseals_everything_so_the_old_key_can_go(

@@ -64,3 +64,11 @@ def test_a_claim_the_registry_comes_to_hold_is_confirmed() -> None:
     now = registered(chain_leader={"status": "new", "since": "2024-06-01"})
     assert provenance.refresh([claim], {LEADER: now})[0]["status"] == "confirmed"
     assert provenance.refresh([claim], {LEADER: registered()})[0]["status"] == "awaiting_registry"
+
+
+def test_a_typed_zero_is_a_figure_not_a_default() -> None:
+    typed = registered(size={"employees": 0})
+    v = provenance.organisation(typed, registered(size={"employees": 12}))
+    assert v.beneficiary["size"] == {"employees": 12}
+    assert [(c["field"], c["claimed"], c["registry"], c["status"]) for c in v.claims] == [
+        ("size.employees", 0, 12, "registry_differs")]

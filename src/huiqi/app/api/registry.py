@@ -112,6 +112,17 @@ def create_person(body: PersonIn, db: DB, actor: Current) -> dict[str, Any]:
     return registry.person_json(registry.create_person(db, actor=actor, data=body))
 
 
+class IdNumberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id_number: str = Field(min_length=1, max_length=18, description="居民身份证号码")
+
+
+@router.post("/persons/lookup", summary="Find a person by ID number (office; by keyed hash, the "
+             "number is never stored or logged in clear)")
+def lookup_person(body: IdNumberIn, db: DB, actor: Current) -> dict[str, Any]:
+    return registry.person_json(registry.find_person(db, actor=actor, id_number=body.id_number))
+
+
 @router.get("/persons/{person_id}", summary="One person (ID number masked); the read is audited")
 def person(person_id: int, request: Request, db: DB, actor: Current) -> dict[str, Any]:
     p = registry.get_person(db, actor=actor, person_id=person_id)

@@ -97,12 +97,17 @@ def _finish(typed: dict[str, Any], used: dict[str, Any], known: dict[str, Any]) 
     return Vouched(used, sources, claims)
 
 
+def _empty(value: Any) -> bool:
+    """A default: nothing, false, an empty list or mapping (but 0 is a figure)."""
+    return value is None or value is False or value == [] or value == {}
+
+
 def _claim(ben: str, name: str, claimed: Any, used: Any, registry: Any) -> dict[str, Any] | None:
-    if claimed == used or claimed in (None, False, [], {}):  # defaults claim nothing
+    if claimed == used or _empty(claimed):  # defaults claim nothing
         return None
     return {"beneficiary": ben, "field": name, "claimed": claimed, "registry": registry,
             "source": "applicant",
-            "status": "awaiting_registry" if registry in (None, False, [], {}) else "registry_differs"}
+            "status": "awaiting_registry" if _empty(registry) else "registry_differs"}
 
 
 def _normal(b: dict[str, Any]) -> dict[str, Any]:

@@ -280,6 +280,8 @@ def _validate(model: type[M], number: int, values: dict[str, Any],
         for e in exc.errors():
             field = next((p for p in reversed(e["loc"]) if isinstance(p, str) and p != "bank_account"),
                          None)
+            if tuple(e["loc"]) == ("bank_account",):  # the account as a whole: its name ≠ the name
+                field = "account_name"
             message = e["msg"].removeprefix("Value error, ")
             if e["type"] not in ("value_error", "missing") and isinstance(e["input"], str):
                 message += f" (got {e['input']!r})"

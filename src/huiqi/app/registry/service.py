@@ -140,6 +140,15 @@ def get_person(session: Session, *, actor: Actor, person_id: int) -> Person:
     return p
 
 
+def find_person(session: Session, *, actor: Actor, id_number: str) -> Person:
+    """The person registered with this ID number (the office)."""
+    actor.require(*EDITORS)
+    p = personal.person_by_id_number(session, id_number.strip().upper())
+    if p is None:
+        raise NotFound("id_number: no person is registered with this ID number")
+    return p
+
+
 def identity(session: Session, *, actor: Actor, person_id: int) -> str:
     """The full ID number, for the office verifying a person's identity; audited as a read."""
     actor.require(Role.OFFICE)

@@ -133,18 +133,15 @@ def downgrade() -> None:
     op.drop_index('ix_account_changes_person_id', table_name='account_changes')
     op.drop_index('ix_account_changes_org_id', table_name='account_changes')
     op.drop_table('account_changes')
+    # plain DROP COLUMN (SQLite ≥ 3.35, PostgreSQL): a batch copy of a referenced table would
+    # trip its foreign keys on SQLite
     for table in ("persons", "organisations"):
         op.drop_index(f'ix_{table}_account_no_hash', table_name=table)
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('account_no_hash')
-    with op.batch_alter_table('persons', schema=None) as batch_op:
-        batch_op.drop_column('id_number_masked')
-        batch_op.drop_column('id_number_hash')
-    for table in ("persons", "organisations", "payments"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('account_no_masked')
+    for table, column in (("persons", "account_no_hash"), ("organisations", "account_no_hash"),
+                          ("persons", "id_number_masked"), ("persons", "id_number_hash"),
+                          ("persons", "account_no_masked"), ("organisations", "account_no_masked"),
+                          ("payments", "account_no_masked"), ("applications", "claims"),
+                          ("applications", "sources")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     for table, old, new in RENAMED:
         op.execute(f"ALTER TABLE {table} RENAME COLUMN {new} TO {old}")
-    with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.drop_column('claims')
-        batch_op.drop_column('sources')
