@@ -6,6 +6,7 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
     code = "error"
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -44,3 +45,7 @@ class Refused(DomainError):
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}

@@ -2,7 +2,7 @@
 
 from huiqi.app.applications.models import Application, Decision, Review, Step
 from huiqi.app.audit.models import AuditEntry
-from huiqi.app.auth.models import Token, User
+from huiqi.app.auth.models import LoginThrottle, PasswordHistory, Token, User, UserRequest
 from huiqi.app.budget.models import Budget, LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import Base
 from huiqi.app.matching.models import Match, MatchRun
@@ -13,7 +13,7 @@ from huiqi.app.settings.models import MeasureConfig, Setting
 
 __all__ = [
     "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry", "Decision",
-    "LedgerEntry", "Match", "MatchRun", "MeasureConfig", "Organisation", "ParameterChange",
-    "Payment", "PaymentBatch", "Person", "Recognition", "Review", "ServicePackage",
-    "ServiceRequest", "Setting", "Step", "Token", "User",
+    "LedgerEntry", "LoginThrottle", "Match", "MatchRun", "MeasureConfig", "Organisation", "ParameterChange",
+    "PasswordHistory", "Payment", "PaymentBatch", "Person", "Recognition", "Review", "ServicePackage",
+    "ServiceRequest", "Setting", "Step", "Token", "User", "UserRequest",
 ]

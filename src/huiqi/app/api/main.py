@@ -25,6 +25,7 @@ from huiqi.app.api import (
     session,
     settings,
 )
+from huiqi.app.auth.service import SessionPolicy
 from huiqi.app.db import DEFAULT_URL, make_engine, sessions
 from huiqi.app.errors import DomainError
 
@@ -43,10 +44,12 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None) -> FastAP
     app.state.sessions = sessions(engine)
     app.state.readers = sessions(engine, read_only=True)
     app.state.bank_url = bank_url or url
+    app.state.session_policy = SessionPolicy.from_env()
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(StaleDataError)
     async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
