@@ -206,9 +206,9 @@ def request_user(body: UserRequestIn, db: DB, actor: Current) -> dict[str, Any]:
         display_name=body.display_name, department=body.department, user_id=body.user_id))
 
 
-@router.post("/user-requests/{request_id}/decision", summary="Approve or refuse a request (an "
+@router.post("/user-requests/{user_request_id}/decision", summary="Approve or refuse a request (an "
              "administrator of another role than the requester's); a new account's initial password "
              "is shown once")
-def decide_request(request_id: int, body: DecisionIn, db: DB, actor: Current) -> dict[str, Any]:
-    req, password = duties.decide(db, actor=actor, request_id=request_id, approve=body.approve)
+def decide_request(user_request_id: int, body: DecisionIn, db: DB, actor: Current) -> dict[str, Any]:
+    req, password = duties.decide(db, actor=actor, request_id=user_request_id, approve=body.approve)
     return {**duties.request_json(req), "initial_password": password}

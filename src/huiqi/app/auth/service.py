@@ -190,10 +190,11 @@ def authenticate(session: Session, token: str, *, kinds: tuple[str, ...] = ("ses
     if row.kind == "session" and (row.last_seen_at or row.created_at) + policy.idle <= now:
         minutes = int(policy.idle.total_seconds() // 60)
         raise Unauthorised(f"{minutes}分钟无操作，请重新登录 idle for {minutes} minutes; log in again")
+    if row.kind not in kinds and row.kind == "session":
+        raise Forbidden("已登录 already logged in: this step belongs to a login awaiting its second factor")
     if row.kind not in kinds:
         raise Unauthorised("登录未完成 finish logging in first: send the second-factor code to "
-                           "POST /auth/totp (or set it up: POST /auth/totp/enrol)"
-                           if row.kind != "session" else "this token is a full session")
+                           "POST /auth/totp (or set it up: POST /auth/totp/enrol)")
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorised("账号已停用 this account is disabled")
