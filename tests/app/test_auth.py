@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from huiqi.app.audit.models import AuditEntry
@@ -428,3 +428,12 @@ def test_the_api_refuses_a_request_without_a_token(db_url: str, users: sessionma
     r = c.get("/applications")
     assert r.status_code == 401 and "log in" in r.json()["detail"]
     assert c.get("/applications", headers=login(c, "office1")).status_code == 200
+
+
+def test_names_tried_once_are_forgotten_after_a_quiet_day(users: sessionmaker[Session]) -> None:
+    from huiqi.app.auth.models import LoginThrottle
+
+    attempt(users, "wrong guess!", user="nobody1", address="192.0.2.1")
+    attempt(users, "wrong guess!", user="nobody2", address="192.0.2.2", now=T0 + timedelta(days=1, seconds=1))
+    with users() as s:
+        assert s.scalar(select(func.count()).select_from(LoginThrottle)) == 2  # nobody2 and its address

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ class Rule:
 
 ACCOUNT = Rule(free=5, cap=timedelta(minutes=1))
 ADDRESS = Rule(free=10, cap=timedelta(minutes=15))
+FORGET = timedelta(days=1)
 
 
 def account_key(username: str) -> str:
@@ -75,6 +76,8 @@ def check(session: Session, *, username: str, address: str, now: datetime) -> No
 def failed(session: Session, *, username: str, address: str, now: datetime) -> None:
     """Count a failure against the account and the address, and set their next allowed time."""
     rules = {account_key(username): ACCOUNT, address_key(address): ADDRESS}
+    # names tried once and never again (a spray) would pile up: a day of quiet forgets them
+    session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < now - FORGET))
     for row in _rows(session, list(rules), now):
         rule = rules[row.key]
         if row.updated_at < now - rule.fade:
