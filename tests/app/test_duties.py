@@ -129,3 +129,25 @@ def test_no_administrator_reads_offers_service_packages_or_the_registry(c: TestC
                  "/organisations/1/service-package", "/applications", "/matches"):
         r = c.get(path, headers=headers)
         assert r.status_code == 403, (path, r.text)
+
+
+def test_the_console_bootstraps_the_first_administrators(db_url: str, factory: sessionmaker[Session]) -> None:
+    from typer.testing import CliRunner
+
+    from huiqi.cli import app as cli
+
+    run = CliRunner().invoke
+    weak = run(cli, ["user", "add", "sec0", "--role", "security_admin", "--password-stdin", "--db", db_url],
+               input="aaaaaaaaaa\n")
+    assert weak.exit_code != 0 and "at least 12" in weak.output
+    own = run(cli, ["user", "add", "admin0", "--role", "admin", "--password-stdin", "--keep-password",
+                    "--db", db_url], input="the first admin's passphrase\n")
+    other = run(cli, ["user", "add", "sec0", "--role", "security_admin", "--password-stdin",
+                      "--db", db_url], input="a temporary passphrase\n")
+    assert own.exit_code == 0 and other.exit_code == 0, own.output + other.output
+    with factory() as s:
+        users = {u.username: u for u in s.scalars(select(User))}
+        audit = s.scalars(select(AuditEntry.actor).where(AuditEntry.action == "user.create")).all()
+    assert (users["admin0"].must_change_password, users["sec0"].must_change_password) == (False, True)
+    assert not users["admin0"].totp_enabled  # set up at first login
+    assert audit == ["console", "console"]
