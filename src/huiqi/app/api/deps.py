@@ -102,7 +102,7 @@ def _pending(request: Request, creds: Credentials) -> SessionOf:
 
 
 def address(request: Request) -> str:
-    """The client's address (behind a proxy: as uvicorn's --proxy-headers resolves it)."""
+    """The client's address (behind a trusted proxy: the one it forwards, as uvicorn resolves it)."""
     return request.client.host if request.client else "unknown"
 
 
