@@ -26,7 +26,9 @@ from huiqi.app.settings import service as settings
 from huiqi.facts.case import Level
 
 PASSWORD = "huiqi-demo-2024"
-ADMIN = Actor("demo-loader", Role.ADMIN)
+# the staff's second factor: one published secret, so the demo can be tried with any authenticator
+# app (or `python -c "import pyotp; print(pyotp.TOTP('…').now())"`); never in production
+TOTP_SECRET = "HUIQIDEMOTOTPSECRETXXXXXXXXXXXXX"
 OFFICE = Actor("office", Role.OFFICE)
 FINANCE = Actor("finance", Role.FINANCE)
 ECON = Actor("econ", Role.REVIEWER, department="区经济和信息化局")
@@ -47,6 +49,7 @@ ORGS = [
 class Loaded:
     users: list[str]
     password: str = PASSWORD
+    totp_secret: str = TOTP_SECRET
 
 
 def load(url: str) -> Loaded | None:
@@ -108,17 +111,20 @@ def _registry(factory: sessionmaker[Session]) -> list[int]:
 def _users(factory: sessionmaker[Session], ids: list[int]) -> list[str]:
     staff = [("office", Role.OFFICE, None), ("finance", Role.FINANCE, None),
              ("auditor", Role.AUDITOR, None), ("admin", Role.ADMIN, None),
+             ("security", Role.SECURITY_ADMIN, None), ("auditadmin", Role.AUDIT_ADMIN, None),
              ("econ", Role.REVIEWER, ECON.department), ("sci", Role.REVIEWER, SCI.department),
              ("fin", Role.REVIEWER, FIN_DEPT.department)]
     names = []
     with transaction(factory) as s:
         for username, role, dept in staff:
-            auth.create_user(s, actor=ADMIN, username=username, password=PASSWORD, role=role,
-                             display_name=username, department=dept)
+            auth.new_user(s, by="demo-loader", username=username, password=PASSWORD, role=role,
+                          display_name=username, department=dept, must_change=False,
+                          totp_secret=TOTP_SECRET)
             names.append(username)
         for i, org_id in enumerate(ids, 1):
-            auth.create_user(s, actor=ADMIN, username=f"ent{i}", password=PASSWORD,
-                             role=Role.APPLICANT, display_name=ORGS[i - 1][1], org_id=org_id)
+            auth.new_user(s, by="demo-loader", username=f"ent{i}", password=PASSWORD,
+                          role=Role.APPLICANT, display_name=ORGS[i - 1][1], org_id=org_id,
+                          must_change=False)
             names.append(f"ent{i}")
     return names
 

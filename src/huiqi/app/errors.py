@@ -42,16 +42,17 @@ class Refused(DomainError):
 
 
 class TooManyAttempts(DomainError):
+    """Too many failed logins; ``retry_after`` seconds until the next attempt is accepted."""
+
     status = 429
     code = "too_many_attempts"
-
-
-class RateLimited(DomainError):
-    """Too many requests from one client; ``retry_after`` seconds until the next is accepted."""
-
-    status = 429
-    code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimited(TooManyAttempts):
+    """Too many requests from one client; ``retry_after`` seconds until the next is accepted."""
+
+    code = "rate_limited"

@@ -2,7 +2,7 @@
 
 from huiqi.app.applications.models import Application, Decision, Review, Step
 from huiqi.app.audit.models import AuditEntry
-from huiqi.app.auth.models import Token, User
+from huiqi.app.auth.models import LoginThrottle, PasswordHistory, Token, User, UserRequest
 from huiqi.app.budget.models import Budget, LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import Base
 from huiqi.app.matching.models import Match, MatchRun
@@ -19,8 +19,8 @@ from huiqi.app.requests.models import ServicePackage, ServiceRequest
 from huiqi.app.settings.models import MeasureConfig, Setting
 
 __all__ = [
-    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry", "Decision",
-    "LedgerEntry", "Match", "MatchRun", "MeasureConfig", "Organisation", "ParameterChange",
-    "Payment", "PaymentBatch", "Person", "Recognition", "Review", "ServicePackage",
-    "ServiceRequest", "Setting", "Step", "Token", "User",
+    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry",
+    "Decision", "LedgerEntry", "LoginThrottle", "Match", "MatchRun", "MeasureConfig", "Organisation",
+    "ParameterChange", "PasswordHistory", "Payment", "PaymentBatch", "Person", "Recognition", "Review",
+    "ServicePackage", "ServiceRequest", "Setting", "Step", "Token", "User", "UserRequest",
 ]

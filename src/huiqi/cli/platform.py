@@ -55,7 +55,8 @@ def serve(
         loaded = load(url)
         if loaded:
             out.print("[bold]演示数据已载入 demo district loaded[/] — users (password "
-                      f"[bold]{loaded.password}[/]): {', '.join(loaded.users)}")
+                      f"[bold]{loaded.password}[/]): {', '.join(loaded.users)}; staff second factor "
+                      f"(TOTP) secret [bold]{loaded.totp_secret}[/]")
         else:
             out.print("demo district already present (loaded on first start)")
     out.print(f"huiqi API on http://{host}:{port}  —  docs: http://{host}:{port}/docs  —  database {url}")
@@ -103,16 +104,23 @@ def pay_run(
 @user_app.command("add")
 def user_add(
     username: str,
-    role: Annotated[str, typer.Option(help="applicant, reviewer, office, finance, auditor, admin")],
+    role: Annotated[str, typer.Option(help="applicant, reviewer, office, finance, auditor, admin, "
+                                           "security_admin, audit_admin")],
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     org_id: Annotated[int | None, typer.Option(help="an applicant's organisation")] = None,
     department: Annotated[str | None, typer.Option(help="a reviewer's department")] = None,
     password_stdin: Annotated[bool, typer.Option(help="read the password from standard input")] = False,
+    keep_password: Annotated[bool, typer.Option(
+        help="the password is final (you create your own account); by default it must be changed "
+             "at first login")] = False,
     db: DbOption = None,
 ) -> None:
-    """Create a user (the first administrator, typically) from the machine's console."""
+    """Create a user from the machine's console — to bootstrap the first system and security
+    administrators. After that, staff accounts take two people over the API (POST /user-requests,
+    then an approval by an administrator of another role); staff set up their second factor at
+    their first login."""
     from huiqi.app.auth import service as auth
-    from huiqi.app.auth.roles import Actor, Role
+    from huiqi.app.auth.roles import Role
     from huiqi.app.db import make_engine, sessions, transaction, upgrade
     from huiqi.app.errors import DomainError
 
@@ -126,9 +134,9 @@ def user_add(
     engine = make_engine(_url(db))
     try:
         with transaction(sessions(engine)) as s:
-            u = auth.create_user(s, actor=Actor("console", Role.ADMIN), username=username,
-                                 password=password, role=r, display_name=name or username,
-                                 org_id=org_id, department=department)
+            u = auth.new_user(s, by="console", username=username, password=password, role=r,
+                              display_name=name or username, org_id=org_id, department=department,
+                              must_change=not keep_password)
             out.print(f"user {u.username} ({u.role}) created")
     except DomainError as exc:
         fail(exc.message)

@@ -1,4 +1,4 @@
-"""The audit trail: read it, verify its chain (auditor, office)."""
+"""The audit trail: read it, verify its chain (auditor, office, audit administrator)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["audit"])
 def entries(db: DB, actor: Current, entity: str | None = None, entity_id: str | None = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100,
             offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
-    actor.require(Role.AUDITOR, Role.OFFICE)
+    actor.require(Role.AUDITOR, Role.OFFICE, Role.AUDIT_ADMIN)
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     if entity:
         stmt = stmt.where(AuditEntry.entity == entity)
@@ -33,7 +33,7 @@ def entries(db: DB, actor: Current, entity: str | None = None, entity_id: str | 
 
 @router.get("/audit/verify", summary="Recompute the keyed chain, check it against the checkpoints")
 def check(db: DB, actor: Current) -> dict[str, Any]:
-    actor.require(Role.AUDITOR, Role.OFFICE)
+    actor.require(Role.AUDITOR, Role.OFFICE, Role.AUDIT_ADMIN)
     r = verify(db)
     return {"ok": r.ok, "entries": r.entries, "head": r.head, "broken": r.broken,
             "notes": r.notes}

@@ -31,6 +31,7 @@ from huiqi.app.api import (
 from huiqi.app.api.docs import DocsLogin
 from huiqi.app.api.guard import BodyGuard
 from huiqi.app.api.headers import SecurityHeaders
+from huiqi.app.auth.service import SessionPolicy
 from huiqi.app.config import Config, current
 from huiqi.app.db import DEFAULT_URL, make_engine, sessions
 
@@ -57,6 +58,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     app.state.sessions = sessions(engine)
     app.state.readers = sessions(engine, read_only=True)
     app.state.bank_url = bank_url or url
+    app.state.session_policy = SessionPolicy.from_env()
     origin.install(app)  # audit: each request's source address and user agent; periodic checkpoints
     app.state.config = config
     app.state.calc_limiter = MovingWindowRateLimiter(MemoryStorage())

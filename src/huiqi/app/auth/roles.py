@@ -1,5 +1,11 @@
-"""Roles and the acting user. Role separation: the administrator manages users and settings but
-decides nothing; the auditor reads everything and changes nothing."""
+"""Roles and the acting user.
+
+Separation of duties (三权分立): the system administrator (``admin``) manages users and settings,
+the security administrator (``security_admin``) roles, second factors, password resets and
+unlocks, the audit administrator (``audit_admin``) reads and verifies the audit trail. None of the
+three decides anything or reads the business records (applications, offers, the registry). The
+``auditor`` is the business auditor: reads everything, changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,19 @@ class Role(StrEnum):
     OFFICE = "office"
     FINANCE = "finance"
     AUDITOR = "auditor"
-    ADMIN = "admin"
+    ADMIN = "admin"  # the system administrator
+    SECURITY_ADMIN = "security_admin"
+    AUDIT_ADMIN = "audit_admin"
 
 
-STAFF = (Role.REVIEWER, Role.OFFICE, Role.FINANCE, Role.AUDITOR, Role.ADMIN)
+ADMINS = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+BUSINESS = (Role.REVIEWER, Role.OFFICE, Role.FINANCE, Role.AUDITOR)
+"""Staff who work with (or audit) the business records."""
+STAFF = BUSINESS + ADMINS
+PRIVILEGED = STAFF
+"""Roles given only by a request of one administrator and the approval of another."""
+SECOND_FACTOR = STAFF
+"""Roles that log in with a password and a TOTP code; optional for applicants."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,9 @@ class Actor:
         return person_id is not None and self.person_id == person_id
 
     def check_can_see(self, *, org_id: int | None, person_id: int | None = None) -> None:
-        """Applicants see only their own records; staff see all."""
+        """Applicants see only their own records; business staff see all; administrators none."""
+        if self.role in ADMINS:
+            raise Forbidden(f"role {self.role.value}: administrators do not read business records")
         if self.role is Role.APPLICANT and not self.owns(org_id=org_id, person_id=person_id):
             raise Forbidden("an applicant sees only its own organisation's records")
 

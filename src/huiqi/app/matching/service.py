@@ -29,7 +29,7 @@ from huiqi.app.applications import service as apps
 from huiqi.app.applications.lifecycle import Action, State, target
 from huiqi.app.applications.models import Application, Step
 from huiqi.app.audit.service import record
-from huiqi.app.auth.roles import STAFF, SYSTEM, Actor, Role
+from huiqi.app.auth.roles import BUSINESS, SYSTEM, Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
 from huiqi.app.matching.models import Match, MatchRun
@@ -313,14 +313,14 @@ def summary(session: Session, *, run_id: int) -> list[MeasureLine]:
 
 def offers(session: Session, *, actor: Actor, state: str | None = None, measure: str | None = None,
            limit: int = 100, offset: int = 0) -> list[Application]:
-    """Offers: an applicant sees its own organisation's, staff all."""
+    """Offers: an applicant sees its own organisation's, business staff all (administrators none)."""
     stmt = select(Application).where(Application.origin == "offer")
     if actor.role is Role.APPLICANT:
         if actor.org_id is None:
             return []
         stmt = stmt.where(Application.org_id == actor.org_id)
     else:
-        actor.require(*STAFF)
+        actor.require(*BUSINESS)
     if state:
         stmt = stmt.where(Application.state == state)
     if measure:

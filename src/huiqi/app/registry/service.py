@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huiqi.app.audit.service import record
-from huiqi.app.auth.roles import Actor, Role
+from huiqi.app.auth.roles import BUSINESS, Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Conflict, NotFound, Refused
 from huiqi.app.registry import accounts, personal
@@ -56,6 +56,7 @@ def list_orgs(session: Session, *, actor: Actor, kind: str | None = None, q: str
               limit: int = 100, offset: int = 0) -> list[Organisation]:
     if actor.role is Role.APPLICANT:
         return [] if actor.org_id is None else [get_org(session, actor=actor, org_id=actor.org_id)]
+    actor.require(*BUSINESS)  # administrators read no business records
     stmt = select(Organisation).order_by(Organisation.id)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)

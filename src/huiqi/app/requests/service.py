@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.app.audit.models import AuditEntry
 from huiqi.app.audit.service import record
-from huiqi.app.auth.roles import STAFF, Actor, Role
+from huiqi.app.auth.roles import BUSINESS, Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Conflict, Forbidden, NotFound, Refused
 from huiqi.app.registry.models import Organisation
@@ -256,7 +256,7 @@ def package_json(p: ServicePackage) -> dict[str, Any]:
 
 def package(session: Session, *, actor: Actor, org_id: int) -> ServicePackage:
     """An organisation's service package: its own applicant, or staff."""
-    actor.require(Role.APPLICANT, *STAFF)
+    actor.require(Role.APPLICANT, *BUSINESS)
     actor.check_can_see(org_id=org_id)
     p = session.scalar(select(ServicePackage).where(ServicePackage.org_id == org_id))
     if p is None:
@@ -265,12 +265,12 @@ def package(session: Session, *, actor: Actor, org_id: int) -> ServicePackage:
 
 
 def packages(session: Session, *, actor: Actor) -> list[ServicePackage]:
-    """Every service package (staff); an applicant gets its own, if any."""
+    """Every service package (business staff, not administrators); an applicant gets its own."""
     stmt = select(ServicePackage).order_by(ServicePackage.org_id)
     if actor.role is Role.APPLICANT:
         stmt = stmt.where(ServicePackage.org_id == actor.org_id)
     else:
-        actor.require(*STAFF)
+        actor.require(*BUSINESS)
     return list(session.scalars(stmt))
 
 

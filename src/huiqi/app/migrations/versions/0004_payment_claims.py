@@ -1,7 +1,7 @@
 """payment claims with a lease
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30
 
 A payment run claims an instruction with a token of its own and a time after which the claim
@@ -14,7 +14,7 @@ from alembic import op
 import huiqi.app.db
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
