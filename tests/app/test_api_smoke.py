@@ -24,7 +24,7 @@ def test_an_applicant_starts_an_application_over_http(db_url: str,
 def test_the_docs_pages_load_every_asset_from_the_app_itself(db_url: str) -> None:
     import re
 
-    c = client(db_url, Config(public_docs=True))  # as with --demo (in production: behind login)
+    c = client(db_url, config=Config(public_docs=True))  # as with --demo (in production: behind login)
     for page in ("/docs", "/redoc"):
         html = c.get(page).text
         assets = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r"url: '([^']+)'", html)

@@ -38,7 +38,7 @@ def assert_secured(headers: httpx.Headers) -> None:
 
 
 def test_every_kind_of_answer_carries_the_security_headers(db_url: str) -> None:
-    c = client(db_url, Config(body_max_bytes=2048))
+    c = client(db_url, config=Config(body_max_bytes=2048))
     answers = [c.get("/measures"), c.get("/nowhere"), c.post("/auth/login", json={}),
                c.post("/auth/login", content=b" " * 4096), c.get("/auth/me"), c.get("/docs"),
                c.get("/openapi.json")]
@@ -59,7 +59,7 @@ def test_the_docs_need_a_login_in_production_and_open_with_one(db_url: str,
 
 
 def test_a_docs_page_may_run_only_its_own_inline_script_by_hash(db_url: str) -> None:
-    c = client(db_url, Config(public_docs=True))
+    c = client(db_url, config=Config(public_docs=True))
     for page, inline in (("/docs", 1), ("/redoc", 0)):  # Swagger UI starts with one; ReDoc has none
         r = c.get(page)
         scripts = re.findall(r"<script>(.*?)</script>", r.text, re.DOTALL)
@@ -70,7 +70,7 @@ def test_a_docs_page_may_run_only_its_own_inline_script_by_hash(db_url: str) -> 
 
 
 def test_the_docs_assets_may_be_cached_and_api_data_may_not(db_url: str) -> None:
-    c = client(db_url, Config(public_docs=True))
+    c = client(db_url, config=Config(public_docs=True))
     asset = c.get("/static-offline-docs/swagger-ui.css")
     assert asset.status_code == 200 and "no-store" not in asset.headers.get("cache-control", "")
     assert c.get("/measures").headers["cache-control"] == "no-store"

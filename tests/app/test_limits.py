@@ -142,14 +142,14 @@ def test_a_streamed_body_is_cut_off_at_the_limit(db_url: str) -> None:
 
 
 def test_a_body_within_the_limit_passes(db_url: str) -> None:
-    c = client(db_url, Config(body_max_bytes=2048))
+    c = client(db_url, config=Config(body_max_bytes=2048))
     r = c.post("/auth/login", json={"username": "nobody", "password": "x" * 100})
     assert r.status_code == 401
 
 
 def test_an_upload_has_its_own_larger_limit(db_url: str, factory: sessionmaker[Session]) -> None:
     add_users(factory, None)
-    c = client(db_url, Config(body_max_bytes=2048, upload_max_bytes=8192))
+    c = client(db_url, config=Config(body_max_bytes=2048, upload_max_bytes=8192))
     office = login(c, "office1")
     rows = "uscc,name,kind\n" + "91110112MA01F0A11N,云帆,企业\n"
     small = c.post("/imports/organisations", files={"file": ("o.csv", rows.encode() + b" " * 4000)},
@@ -160,7 +160,7 @@ def test_an_upload_has_its_own_larger_limit(db_url: str, factory: sessionmaker[S
 
 
 def test_more_beneficiaries_than_the_limit_are_refused_naming_the_field(db_url: str) -> None:
-    c = client(db_url, Config(calc_max_beneficiaries=3))
+    c = client(db_url, config=Config(calc_max_beneficiaries=3))
     case = {"year": 2024, "beneficiaries": [{"id": f"b{i}", "kind": "enterprise"} for i in range(4)]}
     r = c.post("/calculate", json=case)
     assert r.status_code == 422
@@ -174,7 +174,7 @@ def test_the_public_calculator_is_rate_limited_per_client_with_retry_after(db_ur
     import yaml
 
     case = json.loads(json.dumps(yaml.safe_load(CASE.read_text(encoding="utf-8")), default=str))
-    c = client(db_url, Config(calc_rate="2/minute"))
+    c = client(db_url, config=Config(calc_rate="2/minute"))
     assert [c.post("/calculate", json=case).status_code for _ in range(2)] == [200, 200]
     r = c.post("/calculate", json=case)
     assert r.status_code == 429 and r.json()["code"] == "rate_limited"
