@@ -1,4 +1,9 @@
-"""The calculator: a case file in, every measure for every beneficiary out, explained."""
+"""The calculator: a case file in, every measure for every beneficiary out, explained.
+
+A case runs in-process (``engine.rowplan``: the compiled measure expressions evaluated over the
+case's own rows, a millisecond or two); ``reference=True`` runs the same expressions as SQL in an
+embedded DuckDB instead — the batch path, kept as the reference the parity tests compare with.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
-from huiqi.engine.evaluate import CaseRunner, compile_policy
 from huiqi.engine.explain import Result, explain
 from huiqi.engine.policy import Policy
+from huiqi.engine.rowplan import row_plan
 from huiqi.facts.case import Case
-from huiqi.facts.tables import to_tables
+from huiqi.facts.tables import to_rows
+
+if TYPE_CHECKING:
+    from huiqi.engine.evaluate import CaseRunner
 
 
 class InputError(ValueError):
@@ -106,6 +114,8 @@ _idle: queue.SimpleQueue[CaseRunner] = queue.SimpleQueue()
 
 @contextmanager
 def _runner() -> Iterator[CaseRunner]:
+    from huiqi.engine.evaluate import CaseRunner
+
     try:
         runner = _idle.get_nowait()
     except queue.Empty:
@@ -119,14 +129,26 @@ def _runner() -> Iterator[CaseRunner]:
 def calculate(
     policy: Policy, case: Case, year: int | None = None,
     overrides: Mapping[str, Any] | None = None, measures: list[str] | None = None,
+    *, reference: bool = False,
 ) -> Calculation:
-    """Every measure (or those named) for every beneficiary of the case, explained."""
+    """Every measure (or those named) for every beneficiary of the case, explained
+    (``reference``: through DuckDB, the batch path, instead of in-process)."""
     y = check_year(policy, year if year is not None else case.year)
     if measures is None:
         # only the measures whose beneficiaries this case has: the others yield no rows
         kinds = {b.kind.value for b in case.beneficiaries}
         measures = [mid for mid, m in policy.measures.items() if kinds & set(m.source.kinds)]
-    compiled = compile_policy(policy, y, overrides, measures=measures)
-    with _runner() as runner:
-        rows = runner.run(compiled, to_tables(case, y))
-    return Calculation(y, [explain(compiled, row) for row in rows])
+    unknown = [m for m in measures if m not in policy.measures]
+    if unknown:
+        raise ValueError(f"unknown measure ids {unknown}; see `huiqi measures`")
+    if reference:
+        from huiqi.engine.evaluate import compile_policy
+        from huiqi.facts.tables import to_tables
+
+        compiled = compile_policy(policy, y, overrides, measures=measures)
+        with _runner() as runner:
+            rows = runner.run(compiled, to_tables(case, y))
+        return Calculation(y, [explain(compiled, row) for row in rows])
+    plan = row_plan(policy, y, overrides)
+    rows = plan.run(to_rows(case, y), measures)
+    return Calculation(y, [explain(plan, row) for row in rows])

@@ -16,12 +16,11 @@ import ibis
 from ibis.expr.types import BooleanValue, Table, Value
 
 from huiqi.engine.context import Ctx
+from huiqi.engine.explain import NULL, SEP
 from huiqi.engine.measure import Condition, History, Measure
 from huiqi.engine.sources import Group, Items, Members, Subjects, Tables, with_size
 
 SIZE = "size"  # the derived SME size class, joined only where a measure asks for it
-SEP = "\x1f"  # between detail values
-NULL = "\x00"  # a NULL value in detail
 
 X1_CLAUSE = "附则"
 

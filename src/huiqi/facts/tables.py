@@ -8,8 +8,6 @@ earlier awards. A population is the same tables with many rows (see ``to_tables`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pyarrow as pa
 
 from huiqi.engine.money import yuan_to_fen
@@ -156,24 +154,26 @@ def loan_row(loan: Loan) -> dict[str, object]:
     }
 
 
-def _table(name: str, rows: Iterable[dict[str, object]]) -> pa.Table:
-    return pa.Table.from_pylist(list(rows), schema=SCHEMAS[name])
+def to_rows(case: Case, year: int) -> dict[str, list[dict[str, object]]]:
+    """A case as the engine's five tables for ``year``, each a list of rows."""
+    bs = case.beneficiaries
+    return {
+        "subjects": [subject_row(b, year) for b in bs],
+        "titles": [
+            {"subject": b.id, "kind": t.kind.value, "level": t.level.value, "date": t.date,
+             "relocated": t.relocated} for b in bs for t in b.titles],
+        "projects": [
+            {"id": p.id, "subject": b.id, "kind": p.kind.value, "date": p.date,
+             "investment_fen": _fen(p.investment), "mode": p.mode.value if p.mode else None,
+             "results_recognised": p.results_recognised} for b in bs for p in b.projects],
+        "loans": [loan_row(loan) for loan in case.loans],
+        "history": [
+            {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item}
+            for b in bs for h in b.history],
+    }
 
 
 def to_tables(case: Case, year: int) -> dict[str, pa.Table]:
     """A case as the engine's five Arrow tables for ``year``."""
-    bs = case.beneficiaries
-    return {
-        "subjects": _table("subjects", (subject_row(b, year) for b in bs)),
-        "titles": _table("titles", (
-            {"subject": b.id, "kind": t.kind.value, "level": t.level.value, "date": t.date,
-             "relocated": t.relocated} for b in bs for t in b.titles)),
-        "projects": _table("projects", (
-            {"id": p.id, "subject": b.id, "kind": p.kind.value, "date": p.date,
-             "investment_fen": _fen(p.investment), "mode": p.mode.value if p.mode else None,
-             "results_recognised": p.results_recognised} for b in bs for p in b.projects)),
-        "loans": _table("loans", (loan_row(loan) for loan in case.loans)),
-        "history": _table("history", (
-            {"subject": b.id, "measure": h.measure, "year": h.year, "item": h.item}
-            for b in bs for h in b.history)),
-    }
+    return {name: pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+            for name, rows in to_rows(case, year).items()}
