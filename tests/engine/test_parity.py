@@ -121,7 +121,7 @@ def test_generated_cases_give_the_same_rows(policy: Policy, runner: CaseRunner,
         ref_rows = _both(policy, runner, case, year)
     except OverflowError:
         # beyond BIGINT the in-process path refuses, as DuckDB does (checked below)
-        with pytest.raises(Exception, match="Overflow|Out of Range"):
+        with pytest.raises(Exception, match=r"Overflow|Out of Range"):
             runner.run(compile_policy(policy, year, measures=list(policy.measures)),
                        to_tables(case, year))
         return
