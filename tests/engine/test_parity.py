@@ -41,7 +41,7 @@ def runner() -> Iterator[CaseRunner]:
 
 
 def _key(row: dict[str, Any]) -> tuple[str, ...]:
-    return tuple("" if v is None else str(v) for v in row.values())
+    return tuple("" if row[k] is None else str(row[k]) for k in sorted(row))
 
 
 def _both(policy: Policy, runner: CaseRunner, case: Case, year: int,

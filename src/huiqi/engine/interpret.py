@@ -78,8 +78,10 @@ class Program:
         parent, p = self.relation(a["parent"].i), a["parent"].i
         windows = [(_window_key(w), self._window(w, {p: None}))
                    for w in self._windows(a["values"].values())]
+        cols = self._plain(a["values"], {p: 0}).get(0, {})
+        names, pick = tuple(cols), _picker(tuple(cols.values()))
         values = [(name, self.value(ref.i, {p: None, WINDOWS: None}))
-                  for name, ref in a["values"].items()]
+                  for name, ref in a["values"].items() if name not in cols]
 
         def run(env: Env) -> list[Row]:
             rows = parent(env)
@@ -88,13 +90,26 @@ class Program:
                 for key, compute in windows:
                     for r, v in zip(rows, compute(rows), strict=True):
                         r[key] = v
-            return [{n: f(r) for n, f in values} for r in rows]
+            out = [dict(zip(names, pick(r), strict=True)) for r in rows]
+            for o, r in zip(out, rows, strict=True):
+                for n, f in values:
+                    o[n] = f(r)
+            return out
 
         return run
 
     def _r_DropColumns(self, a: dict[str, Any]) -> RelFn:
         parent, drop = self.relation(a["parent"].i), frozenset(a["columns_to_drop"])
-        return lambda env: [{k: v for k, v in r.items() if k not in drop} for r in parent(env)]
+
+        def run(env: Env) -> list[Row]:
+            rows = parent(env)
+            if not rows:
+                return rows
+            keep = tuple(k for k in rows[0] if k not in drop)  # every row has the same columns
+            pick = _picker(keep)
+            return [dict(zip(keep, pick(r), strict=True)) for r in rows]
+
+        return run
 
     def _r_Union(self, a: dict[str, Any]) -> RelFn:
         if a["distinct"]:
@@ -125,13 +140,25 @@ class Program:
         parents = [self.relation(self.nodes[r].args["parent"].i) for r in refs]
         steps = [self._join_step(link, refs[:k], refs[k]) for k, link in enumerate(links, 1)]
         scope: Scope = {r: k for k, r in enumerate(refs)}
-        values = [(n, self.value(ref.i, scope)) for n, ref in a["values"].items()]
+        plain = self._plain(a["values"], scope)
+        sides = [(k, tuple(cols), _picker(tuple(cols.values()))) for k, cols in plain.items()]
+        values = [(n, self.value(ref.i, scope)) for n, ref in a["values"].items()
+                  if not any(n in cols for cols in plain.values())]
 
         def run(env: Env) -> list[Row]:
             tuples: list[tuple[Row | None, ...]] = [(r,) for r in parents[0](env)]
             for step, parent in zip(steps, parents[1:], strict=True):
                 tuples = step(tuples, parent(env))
-            return [{n: f(t) for n, f in values} for t in tuples]
+            out = []
+            for t in tuples:
+                o: Row = {}
+                for k, names, pick in sides:
+                    r = t[k]
+                    o.update(dict.fromkeys(names) if r is None else zip(names, pick(r), strict=True))
+                for n, f in values:
+                    o[n] = f(t)
+                out.append(o)
+            return out
 
         return run
 
@@ -182,6 +209,17 @@ class Program:
             return out
 
         return step
+
+    def _plain(self, values: dict[str, Ref], slots: Scope) -> dict[int, dict[str, str]]:
+        """The outputs that copy a field unchanged (output name → column), by the slot of the
+        relation they copy from: copied a row at a time, not one closure call per column."""
+        out: dict[int, dict[str, str]] = {}
+        for name, ref in values.items():
+            node = self.nodes[ref.i]
+            if node.op == "Field" and node.args["rel"].i in slots:
+                slot = slots[node.args["rel"].i] or 0
+                out.setdefault(slot, {})[name] = node.args["name"]
+        return out
 
     def _reads(self, i: int) -> set[int]:
         """The relations whose fields value ``i`` reads."""
@@ -287,6 +325,16 @@ class Program:
         if isinstance(v, tuple):
             return tuple(self._arg(x, scope) for x in v)
         return v
+
+
+def _picker(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """The given columns of a row, as a tuple."""
+    if len(columns) == 1:
+        one = columns[0]
+        return lambda row: (row[one],)
+    if not columns:
+        return lambda row: ()
+    return itemgetter(*columns)
 
 
 def _refs(args: Iterable[Any]) -> list[Ref]:
