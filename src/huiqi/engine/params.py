@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from huiqi.engine import yamltext
+
 
 class ParamError(ValueError):
     """A parameter file or override is invalid; the message names the parameter."""
@@ -143,7 +145,7 @@ class ParamSet:
     def load(cls, path: Path, declared: Iterable[str]) -> ParamSet:
         """Load and check a parameter file against the names the measures declare."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamltext.load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ParamError(f"{path}: not valid YAML: {exc}") from None
         wanted = set(declared)

@@ -14,7 +14,6 @@ import pickle
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import yaml
@@ -78,12 +77,10 @@ class RowPlan:
         return rows
 
 
-@cache
 def _thresholds() -> list[Row]:
-    from huiqi.engine.evaluate import derived_inputs
+    from huiqi.facts.sme import threshold_rows
 
-    rows: list[Row] = derived_inputs()["sme_thresholds"].to_pylist()
-    return rows
+    return threshold_rows()
 
 
 def row_plan(policy: Policy, year: int, overrides: Mapping[str, Any] | None = None) -> RowPlan:

@@ -15,8 +15,9 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
-import yaml
 from ibis.expr.types import BooleanValue, StringValue, Table
+
+from huiqi.engine import yamltext
 
 LEVELS = ("large", "medium", "small")
 INDICATORS = {"employees": "employees", "revenue": "revenue_fen", "assets": "assets_fen"}
@@ -38,13 +39,19 @@ SCHEMA = pa.schema(
 def data() -> dict[str, Any]:
     """The classification table as loaded from its YAML file."""
     path = Path(__file__).with_name("sme_2011.yaml")
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = yamltext.load(path.read_text(encoding="utf-8"))
     return loaded
 
 
 @cache
 def thresholds() -> pa.Table:
     """One row per division (and split group): the lower bounds of each class in fen/persons."""
+    return pa.Table.from_pylist(threshold_rows(), schema=SCHEMA)
+
+
+@cache
+def threshold_rows() -> list[dict[str, Any]]:
+    """The rows of ``thresholds`` as dictionaries (what the in-process evaluator reads)."""
     d = data()
     not_covered = set(d["not_covered"]["prefixes"])
     fallback = next(g for g in d["groups"] if g["prefixes"] == [""])
@@ -61,8 +68,8 @@ def thresholds() -> pa.Table:
                     bound = group[level].get(ind)
                     scale = 1 if col == "employees" else _FEN_PER_WAN
                     row[_column(level, ind)] = None if bound is None else bound * scale
-        rows.append(row)
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+        rows.append({name: row.get(name) for name in SCHEMA.names})
+    return rows
 
 
 # GB/T 4754-2017 sections (门类) by their first division
