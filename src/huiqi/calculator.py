@@ -78,15 +78,29 @@ def describe(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _CaseLoader(yaml.SafeLoader):
+    """YAML with dates left as text, so that the case schema checks them and an impossible date
+    (2024-02-30) is reported with its field, like any other bad value."""
+
+
+_CaseLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_case(path: Path) -> Case:
-    """Read and validate a JSON or YAML case file."""
+    """Read and validate a JSON or YAML case file; errors name the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CaseLoader)
     except OSError as exc:
         raise InputError(f"cannot read case file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML or JSON: {exc}") from None
-    return parse_case(data)
+    try:
+        return parse_case(data)
+    except InputError as exc:
+        raise InputError(f"{path}:\n{exc}") from None
 
 
 def parse_case(data: Any) -> Case:

@@ -64,6 +64,8 @@ class ParamDecl(BaseModel):
     kind: ParamKind
     unit: Unit
     values: list[DatedValue] = Field(min_length=1)
+    # a ratio is a share of a base (≤ 100%) unless it is a multiple (返投 2 倍)
+    multiple: bool = False
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ParamDecl:
@@ -192,6 +194,10 @@ class ParamSet:
                 raise ParamError(f"unknown parameter {name!r} in override; see `huiqi params`")
             base = resolved[name]
             value = coerce(name, base.unit, raw)
+            if base.unit is Unit.RATIO and value > 1 and not self.decls[name].multiple:
+                raise ParamError(
+                    f"parameter {name}: a rate above 100% (got {raw!r}) would give more than the "
+                    f"amount it is a share of; use a value from 0 to 1 (比例不得超过100%)")
             resolved[name] = replace(
                 base, value=value, since=None, reference="reform 试算", placeholder=False,
                 reform=True,
