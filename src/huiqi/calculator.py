@@ -22,7 +22,7 @@ from huiqi.engine.explain import Result, explain
 from huiqi.engine.policy import Policy
 from huiqi.engine.rowplan import row_plan
 from huiqi.facts.case import Case
-from huiqi.facts.tables import to_rows
+from huiqi.facts.rows import to_rows
 
 if TYPE_CHECKING:
     from huiqi.engine.evaluate import CaseRunner

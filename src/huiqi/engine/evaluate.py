@@ -57,7 +57,7 @@ def derive_sizes() -> Table:
     """``sizes`` derived from ``subjects`` and the ``sme_thresholds`` lookup: computed once per
     input, so that the measures needing a size class read it instead of deriving it again."""
     s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects")
-    th = ibis.table(ibis.schema(sme.SCHEMA), name="sme_thresholds")
+    th = ibis.table(ibis.schema(sme.schema()), name="sme_thresholds")
     j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
     return j.select(size_id=j.id, size=sme.size_class(j), section=j.section)
 

@@ -14,7 +14,7 @@ from huiqi.engine.measure import Measure
 from huiqi.engine.money import fen_to_yuan, format_yuan
 from huiqi.engine.params import Resolved, Unit
 from huiqi.engine.policy import Policy
-from huiqi.facts.tables import fact_path
+from huiqi.facts.rows import fact_path
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 SEP = "\x1f"  # between detail values (as ``compile`` writes them)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
-import pyarrow as pa
 from ibis.expr.types import BooleanValue, StringValue, Table
 
 from huiqi.engine import yamltext
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LEVELS = ("large", "medium", "small")
 INDICATORS = {"employees": "employees", "revenue": "revenue_fen", "assets": "assets_fen"}
@@ -29,10 +31,19 @@ def _column(level: str, indicator: str) -> str:
     return f"{indicator}_{level}"
 
 
-SCHEMA = pa.schema(
-    [("division", pa.string()), ("section", pa.string()), ("industry_group", pa.string())]
-    + [(_column(lv, i), pa.int64()) for lv in LEVELS for i in INDICATORS]
+# the lookup table's columns (Arrow types by name): what ``schema`` and ``threshold_rows`` give
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("division", "string"), ("section", "string"), ("industry_group", "string"),
+    *((_column(lv, i), "int64") for lv in LEVELS for i in INDICATORS),
 )
+
+
+@cache
+def schema() -> pa.Schema:
+    """The Arrow schema of ``thresholds`` (Arrow imported only when a table is built)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, t)()) for name, t in COLUMNS])
 
 
 @cache
@@ -46,7 +57,9 @@ def data() -> dict[str, Any]:
 @cache
 def thresholds() -> pa.Table:
     """One row per division (and split group): the lower bounds of each class in fen/persons."""
-    return pa.Table.from_pylist(threshold_rows(), schema=SCHEMA)
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(threshold_rows(), schema=schema())
 
 
 @cache
@@ -68,7 +81,7 @@ def threshold_rows() -> list[dict[str, Any]]:
                     bound = group[level].get(ind)
                     scale = 1 if col == "employees" else _FEN_PER_WAN
                     row[_column(level, ind)] = None if bound is None else bound * scale
-        rows.append({name: row.get(name) for name in SCHEMA.names})
+        rows.append({name: row.get(name) for name, _ in COLUMNS})
     return rows
 
 
