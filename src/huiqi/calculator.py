@@ -164,5 +164,11 @@ def calculate(
             rows = runner.run(compiled, to_tables(case, y))
         return Calculation(y, [explain(compiled, row) for row in rows])
     plan = row_plan(policy, y, overrides)
-    rows = plan.run(to_rows(case, y), measures)
+    try:
+        rows = plan.run(to_rows(case, y), measures)
+    except OverflowError:
+        raise InputError(
+            "a figure is too large: an amount computed from it exceeds the range of exact "
+            "arithmetic (BIGINT fen); check the amounts and rates (金额或比例过大，超出精确计算范围)"
+        ) from None
     return Calculation(y, [explain(plan, row) for row in rows])
