@@ -84,6 +84,8 @@ def test_a_reform_file_applies_like_set(tmp_path: Path) -> None:
     (["--year", "2023"], "before the measures took effect on 2024-02-26"),
     (["--set", "m01.rat=0.6"], "unknown parameter 'm01.rat'"),
     (["--set", "m01.rate=abc"], "parameter m01.rate: expected a ratio"),
+    (["--set", "m01.rate=1.5"], "parameter m01.rate: a rate above 100% (got '1.5')"),
+    (["--set", "m07.rd.cap=-5"], "parameter m07.rd.cap: must not be negative"),
     (["--measures", "m99"], "unknown measure ids ['m99']"),
     (["--lang", "fr"], "--lang: expected zh or en"),
 ])
@@ -101,6 +103,22 @@ def test_a_typo_in_a_case_file_fails_naming_the_field(tmp_path: Path) -> None:
     code, _, err = _run("calc", str(case))
     assert code == 2
     assert "beneficiaries[0].regional_contributon: unknown field" in err
+
+
+def test_an_impossible_date_in_a_case_file_names_the_file_and_the_field(tmp_path: Path) -> None:
+    case = tmp_path / "c.yaml"
+    case.write_text("year: 2024\nbeneficiaries:\n  - {id: 91110112MA01E00015, kind: enterprise,"
+                    " listed_on: 2024-02-30}\n", encoding="utf-8")
+    code, out, err = _run("calc", str(case))
+    assert code == 2 and "Traceback" not in err + out
+    assert str(case) in err
+    assert "beneficiaries[0].listed_on" in err and "2024-02-30" in err
+
+
+def test_a_multiple_may_exceed_one_in_a_reform() -> None:
+    # 返投 2 倍 is a multiple, not a share: a reform may ask for 3 times
+    code, _, err = _run("calc", str(EXAMPLES / "chain-leader.yaml"), "--set", "m23.ratio=3")
+    assert code == 0, err
 
 
 def test_a_missing_case_file_is_reported() -> None:

@@ -1,4 +1,9 @@
-"""The calculator: a case file in, every measure for every beneficiary out, explained."""
+"""The calculator: a case file in, every measure for every beneficiary out, explained.
+
+A case runs in-process (``engine.rowplan``: the compiled measure expressions evaluated over the
+case's own rows, a millisecond or two); ``reference=True`` runs the same expressions as SQL in an
+embedded DuckDB instead — the batch path, kept as the reference the parity tests compare with.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
-from huiqi.engine.evaluate import CaseRunner, compile_policy
 from huiqi.engine.explain import Result, explain
 from huiqi.engine.policy import Policy
+from huiqi.engine.rowplan import row_plan
 from huiqi.facts.case import Case
-from huiqi.facts.tables import to_tables
+from huiqi.facts.rows import to_rows
+
+if TYPE_CHECKING:
+    from huiqi.engine.evaluate import CaseRunner
 
 
 class InputError(ValueError):
@@ -70,15 +78,29 @@ def describe(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _CaseLoader(yaml.SafeLoader):
+    """YAML with dates left as text, so that the case schema checks them and an impossible date
+    (2024-02-30) is reported with its field, like any other bad value."""
+
+
+_CaseLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_case(path: Path) -> Case:
-    """Read and validate a JSON or YAML case file."""
+    """Read and validate a JSON or YAML case file; errors name the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CaseLoader)
     except OSError as exc:
         raise InputError(f"cannot read case file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML or JSON: {exc}") from None
-    return parse_case(data)
+    try:
+        return parse_case(data)
+    except InputError as exc:
+        raise InputError(f"{path}:\n{exc}") from None
 
 
 def parse_case(data: Any) -> Case:
@@ -106,6 +128,8 @@ _idle: queue.SimpleQueue[CaseRunner] = queue.SimpleQueue()
 
 @contextmanager
 def _runner() -> Iterator[CaseRunner]:
+    from huiqi.engine.evaluate import CaseRunner
+
     try:
         runner = _idle.get_nowait()
     except queue.Empty:
@@ -119,14 +143,32 @@ def _runner() -> Iterator[CaseRunner]:
 def calculate(
     policy: Policy, case: Case, year: int | None = None,
     overrides: Mapping[str, Any] | None = None, measures: list[str] | None = None,
+    *, reference: bool = False,
 ) -> Calculation:
-    """Every measure (or those named) for every beneficiary of the case, explained."""
+    """Every measure (or those named) for every beneficiary of the case, explained
+    (``reference``: through DuckDB, the batch path, instead of in-process)."""
     y = check_year(policy, year if year is not None else case.year)
     if measures is None:
         # only the measures whose beneficiaries this case has: the others yield no rows
         kinds = {b.kind.value for b in case.beneficiaries}
         measures = [mid for mid, m in policy.measures.items() if kinds & set(m.source.kinds)]
-    compiled = compile_policy(policy, y, overrides, measures=measures)
-    with _runner() as runner:
-        rows = runner.run(compiled, to_tables(case, y))
-    return Calculation(y, [explain(compiled, row) for row in rows])
+    unknown = [m for m in measures if m not in policy.measures]
+    if unknown:
+        raise ValueError(f"unknown measure ids {unknown}; see `huiqi measures`")
+    if reference:
+        from huiqi.engine.evaluate import compile_policy
+        from huiqi.facts.tables import to_tables
+
+        compiled = compile_policy(policy, y, overrides, measures=measures)
+        with _runner() as runner:
+            rows = runner.run(compiled, to_tables(case, y))
+        return Calculation(y, [explain(compiled, row) for row in rows])
+    plan = row_plan(policy, y, overrides)
+    try:
+        rows = plan.run(to_rows(case, y), measures)
+    except OverflowError:
+        raise InputError(
+            "a figure is too large: an amount computed from it exceeds the range of exact "
+            "arithmetic (BIGINT fen); check the amounts and rates (金额或比例过大，超出精确计算范围)"
+        ) from None
+    return Calculation(y, [explain(plan, row) for row in rows])

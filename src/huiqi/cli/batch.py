@@ -1,4 +1,7 @@
-"""Commands over whole populations: ``synth``, ``match``, ``simulate``."""
+"""Commands over whole populations: ``synth``, ``match``, ``simulate``.
+
+The batch machinery (ibis, DuckDB, Arrow) is imported inside the commands that use it.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from huiqi.batch.match import MeasureSummary, Runner, match, open_runner
-from huiqi.batch.population import Population
-from huiqi.batch.report import TITLES
-from huiqi.batch.simulate import Simulation
 from huiqi.cli.common import app, fail, out
 from huiqi.engine.money import format_wan
-from huiqi.engine.params import ParamError
-from huiqi.policy.tongzhou_2024_8 import policy
+
+if TYPE_CHECKING:
+    from huiqi.batch.match import MeasureSummary, Runner
+    from huiqi.batch.population import Population
+    from huiqi.batch.simulate import Simulation
 
 Engine = Annotated[str, typer.Option(help="duckdb (embedded, default) or spark")]
 SparkMaster = Annotated[str | None, typer.Option(help="Spark master URL (default: local mode)")]
@@ -37,6 +37,7 @@ def synth(
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
     """Generate a deterministic synthetic population (Parquet). 生成模拟企业群体。"""
+    from huiqi.batch.population import Population
     from huiqi.batch.synth import generate
 
     start = time.perf_counter()
@@ -48,6 +49,8 @@ def synth(
 
 
 def _open(population: Path) -> Population:
+    from huiqi.batch.population import Population
+
     try:
         return Population.open(population)
     except (FileNotFoundError, ValueError) as exc:
@@ -55,7 +58,7 @@ def _open(population: Path) -> Population:
 
 
 def _overrides(set_: list[str] | None, reform: Path | None) -> dict[str, object]:
-    from huiqi.engine.params import load_reform, parse_assignments
+    from huiqi.engine.params import ParamError, load_reform, parse_assignments
 
     try:
         values: dict[str, object] = load_reform(reform) if reform else {}
@@ -73,6 +76,9 @@ def _ids(measures: str | None) -> list[str] | None:
 def _runner(pop: Population, engine: str, memory_limit: str | None,
             spark_master: str | None) -> Iterator[Runner]:
     """Open the backend, close it afterwards, and turn domain errors into clear exits."""
+    from huiqi.batch.match import open_runner
+    from huiqi.engine.params import ParamError
+
     try:
         runner = open_runner(pop, engine, memory_limit=memory_limit, spark_master=spark_master)
     except ValueError as exc:
@@ -101,6 +107,11 @@ def match_cmd(
     memory_limit: MemoryLimit = None,
 ) -> None:
     """Every measure for every beneficiary of a population. 政策直享：批量匹配。"""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from huiqi.batch.match import match
+    from huiqi.policy.tongzhou_2024_8 import policy
+
     pop = _open(population)
     y = year or pop.year
     overrides = _overrides(set_, reform)
@@ -117,6 +128,10 @@ def match_cmd(
 
 
 def _print_summary(summary: list[MeasureSummary], year: int, out_file: Path, seconds: float) -> None:
+    from rich.table import Table
+
+    from huiqi.policy.tongzhou_2024_8 import policy
+
     p = policy()
     table = Table(title=f"{year} 匹配结果 matching — {out_file} ({seconds:.1f} s)")
     for col in ("措施 measure", "符合 eligible", "待补充 incomplete", "上限合计 Σ ceilings 万元"):
@@ -147,6 +162,7 @@ def simulate_cmd(
     """Baseline vs reform over a whole population. 政策试算：基线与改革对比。"""
     from huiqi.batch.report import write_charts, write_csv, write_excel
     from huiqi.batch.simulate import simulate
+    from huiqi.policy.tongzhou_2024_8 import policy
 
     pop = _open(population)
     y = year or pop.year
@@ -167,6 +183,11 @@ def _pct(value: Decimal | None) -> str:
 
 
 def _print_simulation(sim: Simulation) -> None:
+    from rich.table import Table
+
+    from huiqi.batch.report import TITLES
+    from huiqi.policy.tongzhou_2024_8 import policy
+
     p = policy()
     reform = ", ".join(f"{k}={v}" for k, v in sim.reform.items())
     for name, title in TITLES.items():

@@ -1,21 +1,23 @@
-"""Commands about the policy and one case: ``measures``, ``params``, ``schema``, ``calc``."""
+"""Commands about the policy and one case: ``measures``, ``params``, ``schema``, ``calc``.
+
+The policy, the case schema and the engine are imported inside the commands, so that ``huiqi
+--help`` (and every other command) does not pay for them.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from huiqi.calculator import Calculation, InputError, calculate, load_case
 from huiqi.cli.common import app, fail, out, print_json
-from huiqi.engine.explain import Result, param_value
 from huiqi.engine.money import format_wan, format_yuan
-from huiqi.engine.params import ParamError, load_reform, parse_assignments
-from huiqi.facts.case import Case
-from huiqi.policy.tongzhou_2024_8 import policy
+
+if TYPE_CHECKING:
+    from huiqi.calculator import Calculation
+    from huiqi.engine.explain import Result
 
 STATUS = {
     "eligible": ("[green]符合[/] eligible", "[green]eligible[/]"),
@@ -29,6 +31,10 @@ STATUS = {
 @app.command()
 def measures(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """List the measures with their clause, kind and text. 列出全部措施。"""
+    from rich.table import Table
+
+    from huiqi.policy.tongzhou_2024_8 import policy
+
     p = policy()
     items = [t.model_dump(mode="json") for t in p.texts.values()]
     if as_json:
@@ -48,6 +54,12 @@ def params(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show the parameters in force on a date. 显示参数（法定/核定，待核定占位）。"""
+    from rich.table import Table
+
+    from huiqi.engine.explain import param_value
+    from huiqi.engine.params import ParamError
+    from huiqi.policy.tongzhou_2024_8 import policy
+
     p = policy()
     try:
         day = date.fromisoformat(on) if on else date.today()
@@ -83,6 +95,8 @@ def params(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a case file. 打印案例文件的 JSON Schema。"""
+    from huiqi.facts.case import Case
+
     print_json(Case.model_json_schema(by_alias=True))
 
 
@@ -99,6 +113,10 @@ def calc(
     as_json: Annotated[bool, typer.Option("--json", help="print the JSON contract")] = False,
 ) -> None:
     """Every measure for every beneficiary of a case, with the reasons. 计算并说明。"""
+    from huiqi.calculator import InputError, calculate, load_case
+    from huiqi.engine.params import ParamError, load_reform, parse_assignments
+    from huiqi.policy.tongzhou_2024_8 import policy
+
     if lang not in {"zh", "en"}:
         fail(f"--lang: expected zh or en, got {lang!r}")
     try:
@@ -116,6 +134,8 @@ def calc(
 
 
 def _render(calc_: Calculation, lang: str) -> None:
+    from rich.table import Table
+
     zh = lang == "zh"
     table = Table(title=f"{calc_.year} 年度测算 calculation — 上限合计 total ceiling "
                   f"{format_yuan(calc_.total_ceiling)} 元 ({format_wan(calc_.total_ceiling)} 万元)")
@@ -136,6 +156,8 @@ def _render(calc_: Calculation, lang: str) -> None:
 
 
 def _render_detail(r: Result, zh: bool) -> None:
+    from huiqi.engine.explain import param_value
+
     item = f" [{r.item}]" if r.item else ""
     out.rule(f"{r.measure} {r.clause} {r.title_zh if zh else r.title_en} — {r.beneficiary}{item}")
     basis = r.basis_zh if zh else r.basis_en

@@ -9,10 +9,12 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+# Plain help (no rich_markup_mode): rendering help through rich imports a Markdown parser and
+# costs a quarter of a second at every start.
 app = typer.Typer(
     help="惠企 huiqi — 通政发〔2024〕8号 as code: measures, parameters, an explained calculator, "
     "matching and what-if simulation over whole populations.",
-    no_args_is_help=True,
+    no_args_is_help=True, rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 out = Console()

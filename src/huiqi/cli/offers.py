@@ -8,26 +8,30 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from huiqi.app.auth.roles import SYSTEM
-from huiqi.app.db import DEFAULT_URL, make_engine, sessions, transaction, upgrade, utcnow
-from huiqi.app.errors import DomainError
-from huiqi.app.matching import service as matching
-from huiqi.app.parameters.service import policy
 from huiqi.cli.common import fail, out
 from huiqi.engine.money import fen_to_yuan, format_yuan
 
-offers_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
-DbOpt = Annotated[str, typer.Option("--db", envvar="HUIQI_DB", help="database URL (migrated first)")]
+offers_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", envvar="HUIQI_DB", help="database URL (migrated first; default sqlite:///huiqi.db)")]
 
 
 @offers_app.command(name="match")
 def match_cmd(
     year: Annotated[int, typer.Option(min=2024, max=2100, help="the year whose facts are matched")],
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """Match every registered organisation and make the offers. 政策直享：匹配并推送免申即享。"""
+    from rich.table import Table
+
+    from huiqi.app.auth.roles import SYSTEM
+    from huiqi.app.db import DEFAULT_URL, make_engine, sessions, transaction, upgrade
+    from huiqi.app.errors import DomainError
+    from huiqi.app.matching import service as matching
+    from huiqi.app.parameters.service import policy
+
+    db = db or DEFAULT_URL
     upgrade(db)
     engine = make_engine(db)
     start = time.perf_counter()
@@ -57,8 +61,14 @@ def match_cmd(
 
 
 @offers_app.command(name="lapse")
-def lapse_cmd(db: DbOpt = DEFAULT_URL) -> None:
+def lapse_cmd(db: DbOpt = None) -> None:
     """Lapse the offers not confirmed by their deadline. 逾期未确认的推送失效。"""
+    from huiqi.app.auth.roles import SYSTEM
+    from huiqi.app.db import DEFAULT_URL, make_engine, sessions, transaction, upgrade, utcnow
+    from huiqi.app.errors import DomainError
+    from huiqi.app.matching import service as matching
+
+    db = db or DEFAULT_URL
     upgrade(db)
     engine = make_engine(db)
     try:

@@ -13,10 +13,10 @@ from huiqi.cli.common import app, err, fail, out
 
 DbOption = Annotated[str | None, typer.Option("--db", help="database URL (default: sqlite:///huiqi.db "
                                                             "in the working folder)")]
-db_app = typer.Typer(help="The platform's database: migrations.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-pay_app = typer.Typer(help="Payments.", no_args_is_help=True)
-user_app = typer.Typer(help="Users (local administration).", no_args_is_help=True)
+db_app = typer.Typer(help="The platform's database: migrations.", no_args_is_help=True, rich_markup_mode=None)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True, rich_markup_mode=None)
+pay_app = typer.Typer(help="Payments.", no_args_is_help=True, rich_markup_mode=None)
+user_app = typer.Typer(help="Users (local administration).", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(pay_app, name="pay")

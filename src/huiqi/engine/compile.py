@@ -18,19 +18,12 @@ from ibis.expr.types import BooleanValue, Table, Value
 from huiqi.engine.context import Ctx
 from huiqi.engine.measure import Condition, History, Measure
 from huiqi.engine.sources import Group, Items, Members, Subjects, Tables, with_size
+from huiqi.engine.status import ELIGIBLE, INCOMPLETE, INELIGIBLE, NOTHING, NULL, SEP
 
 SIZE = "size"  # the derived SME size class, joined only where a measure asks for it
-SEP = "\x1f"  # between detail values
-NULL = "\x00"  # a NULL value in detail
 
 X1_CLAUSE = "附则"
 
-# Statuses. NOTHING: every condition holds, but the ceiling is 0.00 (e.g. a new chain leader
-# without regional contribution yet) — eligible in principle, nothing to support this year; it
-# is neither counted, nor offered, nor applied for.
-ELIGIBLE, INELIGIBLE, INCOMPLETE, NOTHING = (
-    "eligible", "ineligible", "incomplete", "nothing_to_support"
-)
 
 
 @dataclass(frozen=True)

@@ -53,14 +53,18 @@ def fact_tables() -> dict[str, Table]:
     return t
 
 
-def derive_sql(dialect: str) -> str:
-    """SQL deriving ``sizes`` from ``subjects`` and the ``sme_thresholds`` lookup: run once per
+def derive_sizes() -> Table:
+    """``sizes`` derived from ``subjects`` and the ``sme_thresholds`` lookup: computed once per
     input, so that the measures needing a size class read it instead of deriving it again."""
     s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects")
-    th = ibis.table(ibis.schema(sme.SCHEMA), name="sme_thresholds")
+    th = ibis.table(ibis.schema(sme.schema()), name="sme_thresholds")
     j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
-    derived = j.select(size_id=j.id, size=sme.size_class(j), section=j.section)
-    return str(ibis.to_sql(derived, dialect=dialect))
+    return j.select(size_id=j.id, size=sme.size_class(j), section=j.section)
+
+
+def derive_sql(dialect: str) -> str:
+    """SQL deriving ``sizes`` (see ``derive_sizes``)."""
+    return str(ibis.to_sql(derive_sizes(), dialect=dialect))
 
 
 def derived_inputs() -> dict[str, pa.Table]:

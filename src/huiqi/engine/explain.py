@@ -4,19 +4,45 @@ were used, the formula with its numbers, and what is still missing — in Chines
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from huiqi.engine.compile import ELIGIBLE, INCOMPLETE, NOTHING, NULL, SEP
-from huiqi.engine.evaluate import Compiled
-from huiqi.engine.measure import Condition, Measure
+from huiqi.engine.context import Ctx
+from huiqi.engine.measure import Measure
 from huiqi.engine.money import fen_to_yuan, format_yuan
 from huiqi.engine.params import Resolved, Unit
-from huiqi.facts.tables import fact_path
+from huiqi.engine.policy import Policy
+from huiqi.engine.status import ELIGIBLE, INCOMPLETE, NOTHING, NULL, SEP
+from huiqi.facts.rows import fact_path
 from huiqi.facts.words import fact_words
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+class Labelled(Protocol):
+    """A condition as listed in a row's detail: its name, clause and labels."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def clause(self) -> str: ...
+    @property
+    def label_zh(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+
+
+class Explainable(Protocol):
+    """What computed rows are explained against: the SQL path's ``Compiled`` or a ``RowPlan``."""
+
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def ctx(self) -> Ctx: ...
+    @property
+    def layouts(self) -> Mapping[str, Sequence[Labelled]]: ...
 
 
 @dataclass(frozen=True)
@@ -160,12 +186,12 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def explain(compiled: Compiled, row: dict[str, Any]) -> Result:
+def explain(compiled: Explainable, row: dict[str, Any]) -> Result:
     """Turn one computed row (with ``detail``) into a ``Result``."""
     policy, ctx = compiled.policy, compiled.ctx
     m: Measure = policy.measures[row["measure"]]
     text = policy.texts[m.id]
-    layout: list[Condition] = compiled.layouts[m.id]
+    layout = compiled.layouts[m.id]
     raw = [None if v == NULL else v for v in row["detail"].split(SEP)]
     n = len(layout)
     subst = {"year": str(ctx.year), "effective": policy.effective.isoformat()}

@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from huiqi.engine import yamltext
+
 
 class ParamError(ValueError):
     """A parameter file or override is invalid; the message names the parameter."""
@@ -65,6 +67,8 @@ class ParamDecl(BaseModel):
     kind: ParamKind
     unit: Unit
     values: list[DatedValue] = Field(min_length=1)
+    # a ratio is a share of a base (≤ 100%) unless it is a multiple (返投 2 倍)
+    multiple: bool = False
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ParamDecl:
@@ -155,7 +159,7 @@ class ParamSet:
     def load(cls, path: Path, declared: Iterable[str]) -> ParamSet:
         """Load and check a parameter file against the names the measures declare."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yamltext.load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise ParamError(f"{path}: not valid YAML: {exc}") from None
         wanted = set(declared)
@@ -202,6 +206,10 @@ class ParamSet:
                 raise ParamError(f"unknown parameter {name!r} in override; see `huiqi params`")
             base = resolved[name]
             value = coerce(name, base.unit, raw)
+            if base.unit is Unit.RATIO and value > 1 and not self.decls[name].multiple:
+                raise ParamError(
+                    f"parameter {name}: a rate above 100% (got {raw!r}) would give more than the "
+                    f"amount it is a share of; use a value from 0 to 1 (比例不得超过100%)")
             resolved[name] = replace(
                 base, value=value, since=None, reference="reform 试算", placeholder=False,
                 reform=True,

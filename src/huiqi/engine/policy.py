@@ -8,9 +8,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from huiqi.engine import yamltext
 from huiqi.engine.measure import Measure
 from huiqi.engine.params import ParamSet
 
@@ -67,7 +67,7 @@ class Policy:
     @classmethod
     def load(cls, clauses: Path, parameters: Path, measures: list[Measure]) -> Policy:
         """Load the clause file and parameter file and check them against the measures."""
-        data = yaml.safe_load(clauses.read_text(encoding="utf-8"))
+        data = yamltext.load(clauses.read_text(encoding="utf-8"))
         texts = {m["id"]: MeasureText.model_validate(m) for m in data["measures"]}
         defined = {m.id: m for m in measures}
         if list(texts) != list(defined):

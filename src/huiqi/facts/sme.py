@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
-import pyarrow as pa
-import yaml
 from ibis.expr.types import BooleanValue, StringValue, Table
+
+from huiqi.engine import yamltext
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LEVELS = ("large", "medium", "small")
 SME = "sme"  # an SME (medium, small or micro) whose exact class the figures given do not decide
@@ -34,23 +37,40 @@ def _column(level: str, indicator: str) -> str:
     return f"{indicator}_{level}"
 
 
-SCHEMA = pa.schema(
-    [("division", pa.string()), ("section", pa.string()), ("industry_group", pa.string())]
-    + [(_column(lv, i), pa.int64()) for lv in LEVELS for i in INDICATORS]
+# the lookup table's columns (Arrow types by name): what ``schema`` and ``threshold_rows`` give
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("division", "string"), ("section", "string"), ("industry_group", "string"),
+    *((_column(lv, i), "int64") for lv in LEVELS for i in INDICATORS),
 )
+
+
+@cache
+def schema() -> pa.Schema:
+    """The Arrow schema of ``thresholds`` (Arrow imported only when a table is built)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, t)()) for name, t in COLUMNS])
 
 
 @cache
 def data() -> dict[str, Any]:
     """The classification table as loaded from its YAML file."""
     path = Path(__file__).with_name("sme_2011.yaml")
-    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = yamltext.load(path.read_text(encoding="utf-8"))
     return loaded
 
 
 @cache
 def thresholds() -> pa.Table:
     """One row per division (and split group): the lower bounds of each class in fen/persons."""
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(threshold_rows(), schema=schema())
+
+
+@cache
+def threshold_rows() -> list[dict[str, Any]]:
+    """The rows of ``thresholds`` as dictionaries (what the in-process evaluator reads)."""
     d = data()
     not_covered = set(d["not_covered"]["prefixes"])
     fallback = next(g for g in d["groups"] if g["prefixes"] == [""])
@@ -67,8 +87,8 @@ def thresholds() -> pa.Table:
                     bound = group[level].get(ind)
                     scale = 1 if col == "employees" else _FEN_PER_WAN
                     row[_column(level, ind)] = None if bound is None else bound * scale
-        rows.append(row)
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+        rows.append({name: row.get(name) for name, _ in COLUMNS})
+    return rows
 
 
 # GB/T 4754-2017 sections (门类) by their first division

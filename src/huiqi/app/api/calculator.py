@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,13 +33,16 @@ def throttle(request: Request) -> None:
                               f"try again in {wait} s", retry_after=wait)
 
 
+# The answer is plain JSON already (strings, booleans, lists): rendered as it is, without
+# FastAPI's generic encoder, which took as long as the calculation itself.
 @router.post("/calculate", summary="Every measure for every beneficiary of a case, explained",
-             dependencies=[Depends(throttle)])
+             dependencies=[Depends(throttle)], response_model=None,
+             responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
 def calc(request: Request, db: ReadDB,
          case: Annotated[dict[str, Any], Body(description="a case file (see GET /schema)")],
          year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
          measures: Annotated[str | None, Query(description="comma-separated measure ids")] = None,
-         ) -> dict[str, Any]:
+         ) -> JSONResponse:
     """No login needed: anyone may check what the notice allows them (within a rate limit per
     address, and a limit on beneficiaries per case)."""
     most = request.app.state.config.calc_max_beneficiaries
@@ -53,7 +57,7 @@ def calc(request: Request, db: ReadDB,
         unknown = [m for m in ids or [] if m not in pol.measures]
         if unknown:
             raise InputError(f"measures: unknown measure ids {unknown}")
-        return calculate(pol, parsed, year, measures=ids).to_json()
+        return JSONResponse(calculate(pol, parsed, year, measures=ids).to_json())
     except (InputError, ParamError) as exc:
         raise Refused(str(exc)) from None
 

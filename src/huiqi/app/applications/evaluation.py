@@ -144,6 +144,9 @@ def evaluate(session: Session, app: Application, pol: Policy, facts: dict[str, A
     return [r for r in calc.results if r.beneficiary == ben]
 
 
+_RANK = {"eligible": 0, "incomplete": 1, "ineligible": 2}
+
+
 def pick(results: list[Result], item: str | None) -> Result:
     """The row for the application's item (or its only row)."""
     if item is not None:
@@ -151,7 +154,8 @@ def pick(results: list[Result], item: str | None) -> Result:
         if not rows:
             items = sorted(str(r.item) for r in results if r.item)
             raise Refused(f"item: {item!r} is not among this beneficiary's items {items}")
-        return rows[0]
+        # one item may have several rows (a title recognised twice): the one that qualifies counts
+        return min(rows, key=lambda r: _RANK.get(r.status, len(_RANK)))
     if len(results) == 1:
         return results[0]
     eligible = [r for r in results if r.status == "eligible"]
