@@ -30,7 +30,7 @@ from huiqi.app.db import UTCDateTime, make_engine, normalise_url, sessions, tran
 from huiqi.app.errors import Refused
 from huiqi.app.settings import service as settings
 from huiqi.cli import app as cli
-from tests.app.http import add_users, client
+from tests.app.http import add_users, bearer, client, totp_code
 from tests.app.test_audit import drop_guards
 from tests.app.world import ADMIN, approve, build, submit
 
@@ -211,8 +211,12 @@ def test_entries_record_the_requests_source_address_and_user_agent(
         factory: sessionmaker[Session], db_url: str) -> None:
     add_users(factory, None)
     c = client(db_url)
+    agent = {"User-Agent": "Mozilla/5.0 (审计 test)".encode()}
     r = c.post("/auth/login", json={"username": "auditor1", "password": "correct horse 惠企"},
-               headers={"User-Agent": "Mozilla/5.0 (审计 test)".encode()})
+               headers=agent)
+    assert r.status_code == 200, r.text
+    r = c.post("/auth/totp", json={"code": totp_code(c, "auditor1")},
+               headers={**bearer(r.json()["token"]), **agent})  # staff: the second factor
     assert r.status_code == 200, r.text
     with transaction(factory) as s:
         record(s, actor=SYSTEM, action="note", entity="test")
