@@ -288,3 +288,17 @@ def test_the_new_forms_need_the_csrf_token(client: TestClient, path: str) -> Non
     csrf_of(client.get("/login").text)
     assert client.post(path, data=data).status_code == 403  # the cookie, but no field
     assert client.post(path, data=data, headers={"HX-Request": "true"}).status_code == 403
+
+
+def test_the_readme_demo_users_log_in_with_its_password_and_code(fresh: TestClient) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("## Quick start"):readme.index("The platform's tests")]
+    password = re.search(r"password `([^`]+)`", quick_start)
+    assert password and password.group(1) == PASSWORD
+    assert TOTP_SECRET in quick_start
+    for username in ("office", "econ", "sci", "fin", "finance", "auditor", "admin", "security",
+                     "auditadmin", "ent1", "ent5"):
+        assert f"`{username}`" in quick_start
+        log_in(fresh, username, password.group(1))
+        assert fresh.get("/", follow_redirects=False).status_code == 200, username  # no change forced
+        fresh.cookies.clear()
