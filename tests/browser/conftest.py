@@ -4,6 +4,7 @@ driven by Playwright through Debian's chromium (never `playwright install`). Wit
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,8 +15,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+from huiqi.app.demo import PASSWORD
+from tests import totp
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored; CI keeps it as an artefact
@@ -76,3 +81,40 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page: Any, server: str, username: str, *, on_code_page: Any = None) -> None:
+    """Log in through the pages in the page's language: the password, then for staff the 动态口令
+    (a fresh code: each is accepted once per user). ``on_code_page(page)`` runs on the code page."""
+    page.goto(f"{server}/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_load_state()
+    if urlsplit(page.url).path == "/login/code":
+        if on_code_page is not None:
+            on_code_page(page)
+        page.locator("#code").fill(totp.code(server, username))
+        page.locator("form[action='/login/code'] button[type=submit]").click()
+        page.wait_for_load_state()
+
+
+def _api(server: str, method: str, path: str, body: dict[str, Any] | None = None,
+         token: str | None = None) -> Any:
+    headers = {"content-type": "application/json", "accept": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(server + path, data=data, headers=headers,
+                                                       method=method), timeout=30) as r:
+        return json.loads(r.read())
+
+
+def reset_second_factor(server: str, username: str) -> None:
+    """The security administrator (over the API) removes ``username``'s second factor: its next
+    login sets up a new one."""
+    pending = _api(server, "POST", "/auth/login", {"username": "security", "password": PASSWORD})
+    token = _api(server, "POST", "/auth/totp", {"code": totp.code(server, "security")},
+                 pending["token"])["token"]
+    user = next(u for u in _api(server, "GET", "/users", token=token) if u["username"] == username)
+    _api(server, "POST", f"/users/{user['id']}/second-factor/reset", {}, token)

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import log_in, reset_second_factor, shot
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGES = {
@@ -60,21 +60,46 @@ def test_the_logged_in_pages_pass_axe(browser: Browser, server: str, lang: str, 
     if senior:
         page.goto(f"{server}/mode?senior=1&next=/")
     found = {}
-    for username in ("ent5", "office"):
-        page.goto(f"{server}/login")
-        page.locator("#username").fill(username)
-        page.locator("#password").fill("huiqi-demo-2024")
-        page.locator("form[action='/login'] button[type=submit]").click()
+    def code_page(page: Any) -> None:
+        found["code"] = _violations(page)
+        page.locator("form[action='/login/code'] button[type=submit]").click()  # empty: the errors
         page.wait_for_load_state()
+        found["code-errors"] = _violations(page)
+
+    for username in ("ent5", "office"):
+        log_in(page, server, username, on_code_page=code_page)
         found[f"home-{username}"] = _violations(page)
         if username == "ent5":
             links = page.locator("a[href^='/me/']").evaluate_all("links => links.map(a => a.pathname)")
-            for href in [*links, "/me/requests/new"]:
+            for href in [*links, "/me/requests/new", "/password"]:
                 page.goto(server + href)
                 found[href] = _violations(page)
                 if width == 375:
                     shot(page, f"{href.strip('/').replace('/', '-')}-{lang}-phone-senior")
+            page.locator("form[action='/password'] button[type=submit]").click()  # empty: the errors
+            page.wait_for_load_state()
+            found["password-errors"] = _violations(page)
         page.locator("form[action='/logout'] button").click()
         page.wait_for_load_state()
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
+def test_the_second_factor_set_up_passes_axe(browser: Browser, server: str, lang: str, width: int,
+                                            senior: bool) -> None:
+    reset_second_factor(server, "auditadmin")  # its next login sets up a new second factor
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    log_in(page, server, "auditadmin")
+    assert page.url.startswith(f"{server}/login/enrol")
+    found = {"enrol": _violations(page)}
+    shot(page, f"enrol-{lang}-{width}")
+    page.locator("form[action='/login/enrol'] button[type=submit]").click()  # empty: the errors
+    page.wait_for_load_state()
+    found["enrol-errors"] = _violations(page)
     context.close()
     assert {k: v for k, v in found.items() if v} == {}

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from huiqi.app.api.main import create_app
 from huiqi.app.db import upgrade
 from huiqi.app.demo import PASSWORD, load
+from tests import totp
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
 
@@ -39,8 +40,30 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def log_in(client: TestClient, username: str) -> None:
+def code_for(client: TestClient, username: str) -> str:
+    """A fresh second-factor code for ``username`` on this client's application (its database)."""
+    return totp.code(str(id(client.app)), username)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Log in through the pages: the password, then (staff) the second-factor code."""
     token = csrf_of(client.get("/login").text)
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrftoken": token},
+    r = client.post("/login", data={"username": username, "password": password, "csrftoken": token},
                     follow_redirects=False)
     assert r.status_code == 303, r.text
+    if r.headers["location"].startswith("/login/code"):
+        r = client.post("/login/code", data={"code": code_for(client, username), "csrftoken": token},
+                        follow_redirects=False)
+        assert r.status_code == 303 and not r.headers["location"].startswith("/login"), r.text
+    assert client.cookies.get("huiqi_session")
+
+
+def api_headers(client: TestClient, username: str) -> dict[str, str]:
+    """Bearer headers for the API (password, then the code when the account has one)."""
+    json = {"accept": "application/json"}
+    body = client.post("/auth/login", json={"username": username, "password": PASSWORD}, headers=json).json()
+    if body["stage"] == "totp":
+        body = client.post("/auth/totp", json={"code": code_for(client, username)},
+                           headers=json | {"authorization": f"Bearer {body['token']}"}).json()
+    assert body["stage"] == "session", body
+    return json | {"authorization": f"Bearer {body['token']}"}

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from huiqi.app.api.main import create_app
 from huiqi.app.db import upgrade
-from huiqi.app.demo import PASSWORD, load
-from tests.web.conftest import HTML, csrf_of, log_in
+from huiqi.app.demo import load
+from tests.web.conftest import HTML, api_headers, csrf_of, log_in
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -36,12 +36,6 @@ def offer_link(client: TestClient) -> str:
     links = [a["href"] for a in page.find_all("a", href=re.compile(r"^/me/offers/\d+$"))]
     assert links, "ent5 has an open offer in the demo"
     return links[0]
-
-
-def api_token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/auth/login", json={"username": username, "password": PASSWORD},
-                    headers={"accept": "application/json"})
-    return {"authorization": f"Bearer {r.json()['token']}", "accept": "application/json"}
 
 
 def test_an_enterprise_confirms_an_offer_into_its_registered_account(fresh: TestClient) -> None:
@@ -71,7 +65,7 @@ def test_an_enterprise_confirms_an_offer_into_its_registered_account(fresh: Test
     assert done.h1.get_text(strip=True) == "已确认领取"
     # the offer now awaits the office's decision, to be paid into the registered account
     offer_id = int(link.rsplit("/", 1)[1])
-    app = fresh.get(f"/applications/{offer_id}", headers=api_token(fresh, "office")).json()
+    app = fresh.get(f"/applications/{offer_id}", headers=api_headers(fresh, "office")).json()
     assert app["state"] == "approved"
     timeline = soup(fresh.get(f"/me/applications/{offer_id}").text)
     titles = [h.get_text(strip=True) for h in timeline.select(".huiqi-timeline__title")]
@@ -88,7 +82,7 @@ def test_an_enterprise_may_decline_an_offer(fresh: TestClient) -> None:
     r = fresh.post(f"{link}/confirm", data={"csrftoken": token, "willing": "no", "signatory": "王经理"})
     assert soup(r.text).h1.get_text(strip=True) == "已提交"
     offer_id = int(link.rsplit("/", 1)[1])
-    app = fresh.get(f"/applications/{offer_id}", headers=api_token(fresh, "office")).json()
+    app = fresh.get(f"/applications/{offer_id}", headers=api_headers(fresh, "office")).json()
     assert app["state"] == "withdrawn"
 
 
@@ -143,7 +137,7 @@ def test_an_enterprise_files_a_request_and_follows_it(fresh: TestClient) -> None
     assert f"您的诉求已提交，编号 {filed}。" in page.find(class_="govuk-notification-banner").get_text()
     assert page.find("h2", string=re.compile("厂房租金补贴咨询"))
     # the office sees it, waiting to be routed
-    opened = fresh.get("/requests?state=open", headers=api_token(fresh, "office")).json()
+    opened = fresh.get("/requests?state=open", headers=api_headers(fresh, "office")).json()
     assert any(x["id"] == int(filed) and x["subject"] == "厂房租金补贴咨询" for x in opened)
     fresh.cookies.clear()
     log_in(fresh, "office")

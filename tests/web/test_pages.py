@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from huiqi.app.web import STATIC
-from tests.web.conftest import HTML, csrf_of, log_in
+from tests.web.conftest import HTML, api_headers, csrf_of, log_in
 
 # every public page, and one of each kind the calculator shows (sitemap for the checks below)
 PUBLIC = ["/", "/login", "/policies", "/policies?q=贷款&who=enterprise", "/policies/m05",
@@ -49,7 +49,7 @@ def check_page(client: TestClient, path: str) -> BeautifulSoup:
         labelled = page.find("label", attrs={"for": field.get("id")})
         assert labelled, f"{path}: field {field.get('name')} has no label"
     # nothing external, nothing inline, every asset listed or our own
-    allowed = vendored() | {"/static/css/huiqi.css", "/static/js/huiqi.mjs"}
+    allowed = vendored() | {"/static/css/huiqi.css", "/static/js/huiqi.mjs", "/static/img/favicon.svg"}
     for tag in page.find_all("script"):
         assert tag.get("src") in allowed, f"{path}: script {tag.get('src')!r} is inline or not vendored"
     for tag in page.find_all("link"):
@@ -233,9 +233,7 @@ def test_staff_land_on_their_role_home_with_their_queues(client: TestClient, use
 
 
 def test_the_office_queue_counts_agree_with_the_api(client: TestClient) -> None:
-    api = client.post("/auth/login", json={"username": "office", "password": "huiqi-demo-2024"},
-                      headers={"accept": "application/json"}).json()["token"]
-    bearer = {"authorization": f"Bearer {api}", "accept": "application/json"}
+    bearer = api_headers(client, "office")
     approved = len(client.get("/applications?state=approved", headers=bearer).json())
     appealed = len(client.get("/applications?state=appealed", headers=bearer).json())
     log_in(client, "office")

@@ -19,8 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from huiqi.app.errors import DomainError
-from huiqi.app.web import applications, calculator, library, login, matching, pages, requests
-from huiqi.app.web.deps import LoginRequired, _page, is_page
+from huiqi.app.web import applications, calculator, library, login, matching, pages, password, requests
+from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_page
 
 STATIC = Path(__file__).parent / "static"
 # The CSRF cookie's signing key: set HUIQI_SECRET_KEY when several worker processes serve the
@@ -56,7 +56,7 @@ def _wants_html(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the pages, their static files, CSRF protection and HTML error pages to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, library, calculator, matching, applications, requests):
+    for module in (pages, login, password, library, calculator, matching, applications, requests):
         app.include_router(module.router)
     app.add_middleware(
         asgi_csrf,
@@ -91,6 +91,9 @@ def install(app: FastAPI) -> None:
         page = _page(request)
         return page.redirect("/login?" + urlencode({"next": exc.next_path}))
 
+    async def on_password_change(request: Request, exc: Exception) -> Response:
+        return _page(request).redirect("/password")
+
     async def on_error(request: Request, exc: Exception) -> Response:
         if _wants_html(request):
             return error_page(request, 500)
@@ -99,4 +102,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(LoginRequired, on_login_required)
+    app.add_exception_handler(PasswordChangeRequired, on_password_change)
     app.add_exception_handler(Exception, on_error)

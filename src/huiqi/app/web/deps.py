@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,15 +17,20 @@ from sqlalchemy.orm import Session
 
 from huiqi.app.auth import service as auth
 from huiqi.app.auth.roles import STAFF, Actor, Role
+from huiqi.app.db import transaction, utcnow
 from huiqi.app.errors import Forbidden, Unauthorised
 from huiqi.app.web import i18n
 
 SESSION_COOKIE = "huiqi_session"
+PENDING_COOKIE = "huiqi_login"  # a login waiting for its second factor (minutes, /login only)
 LANG_COOKIE = "lang"
 MODE_COOKIE = "mode"  # "senior": 长辈版, large text and targets
 YEAR = 60 * 60 * 24 * 365
 # Paths the pages own: CSRF is enforced on them even for a request without cookies
-PAGE_PREFIXES = ("/login", "/logout", "/mode", "/policies", "/calculator", "/me", "/staff")
+PAGE_PREFIXES = ("/login", "/logout", "/password", "/mode", "/policies", "/calculator", "/me", "/staff")
+# What a user whose password must be changed may still open
+CHANGE_FIRST = ("/password", "/logout")
+TOUCH_EVERY = timedelta(minutes=1)  # as the API: last-seen is written at most this often
 
 
 def is_page(path: str) -> bool:
@@ -36,6 +42,10 @@ def local_path(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+class PasswordChangeRequired(Exception):
+    """A user with an initial or reset password asked for another page than /password."""
 
 
 class LoginRequired(Exception):
@@ -53,6 +63,9 @@ class Page:
     actor: Actor | None
     senior: bool
     lang_from_query: bool
+    must_change_password: bool = False
+    session_ended: bool = False  # a session cookie whose session expired, idled out or was revoked
+    user_id: int | None = None
 
     def _(self, message: str, **values: Any) -> str:
         return i18n.gettext(self.locale, message, **values)
@@ -121,25 +134,54 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def actor_from_cookie(request: Request) -> Actor | None:
+@dataclass(frozen=True)
+class CookieSession:
+    actor: Actor | None
+    user_id: int | None = None
+    must_change_password: bool = False
+    ended: bool = False
+
+
+def session_from_cookie(request: Request) -> CookieSession:
+    """The user behind the session cookie, checked with the app's session policy (lifetime and
+    idle timeout); a session in use has its last-seen time brought forward, as the API does."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return None
+        return CookieSession(None)
+    policy: auth.SessionPolicy = request.app.state.session_policy
+    now = utcnow()
     with request.app.state.readers() as session, session.begin():
         try:
-            return auth.actor_of(auth.authenticate(session, token))
+            user, row = auth.authenticate(session, token, now=now, policy=policy)
         except Unauthorised:
-            return None  # expired or revoked: the visitor is anonymous again
+            return CookieSession(None, ended=True)  # the visitor is anonymous again
+        found = CookieSession(auth.actor_of(user), user.id, user.must_change_password)
+        seen = row.last_seen_at or row.created_at
+    if now - seen >= TOUCH_EVERY:
+        with transaction(request.app.state.sessions) as session:
+            auth.touch(session, row.id, now)
+    return found
 
 
 def _page(request: Request) -> Page:
     chosen = i18n.parse(request.query_params.get("lang"))
     locale = chosen or i18n.parse(request.cookies.get(LANG_COOKIE)) or i18n.DEFAULT
-    return Page(request=request, locale=locale, actor=actor_from_cookie(request),
-                senior=request.cookies.get(MODE_COOKIE) == "senior", lang_from_query=chosen is not None)
+    found = session_from_cookie(request)
+    return Page(request=request, locale=locale, actor=found.actor,
+                senior=request.cookies.get(MODE_COOKIE) == "senior", lang_from_query=chosen is not None,
+                must_change_password=found.must_change_password, session_ended=found.ended,
+                user_id=found.user_id)
 
 
-CurrentPage = Annotated[Page, Depends(_page)]
+def _guarded_page(request: Request) -> Page:
+    """The page, unless the user must change their password first (then only /password)."""
+    page = _page(request)
+    if page.must_change_password and request.url.path not in CHANGE_FIRST:
+        raise PasswordChangeRequired()
+    return page
+
+
+CurrentPage = Annotated[Page, Depends(_guarded_page)]
 
 
 @contextmanager
