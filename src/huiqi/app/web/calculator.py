@@ -269,7 +269,8 @@ def results(request: Request, page: CurrentPage, c: str = "") -> HTMLResponse | 
                        who=kinds(page)[state["kind"]],
                        eligible=[r for r in shown if r["status"] == "eligible"],
                        incomplete=[r for r in shown if r["status"] == "incomplete"],
-                       ineligible=[r for r in shown if r["status"] == "ineligible"])
+                       ineligible=[r for r in shown if r["status"] == "ineligible"],
+                       nothing=[r for r in shown if r["status"] == "nothing_to_support"])
 
 
 @router.get("/calculator/case.yaml", response_model=None)
