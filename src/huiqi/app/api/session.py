@@ -4,20 +4,18 @@ accounts, the security administrator's resets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from huiqi.app.api.deps import DB, Credentials, Current, Pending, Restricted, address, factory
 from huiqi.app.auth import duties, passwords
 from huiqi.app.auth import service as auth
 from huiqi.app.auth.models import Token
 from huiqi.app.auth.roles import Role
-from huiqi.app.db import transaction
-from huiqi.app.errors import DomainError, Forbidden, Unauthorised
+from huiqi.app.errors import Forbidden, Unauthorised
 
 router = APIRouter(tags=["users"])
 T = TypeVar("T")
@@ -74,19 +72,6 @@ class DecisionIn(BaseModel):
     approve: bool
 
 
-def _counted(f: sessionmaker[Session], step: Callable[[Session], T]) -> T:
-    """Run an identity step in its own transaction, committed even when the step fails: failed
-    attempts are counted (throttling) and audited, and nothing else is written before a refusal."""
-    failure: DomainError | None = None
-    with transaction(f) as s:
-        try:
-            result = step(s)
-        except DomainError as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
-    return result
-
 
 Factory = Annotated[Any, Depends(factory)]
 
@@ -95,7 +80,7 @@ Factory = Annotated[Any, Depends(factory)]
              "second-factor code; repeated failures are delayed (429 with Retry-After)")
 def login(body: Login, f: Factory, request: Request) -> dict[str, Any]:
     policy = request.app.state.session_policy
-    return _counted(f, lambda s: auth.login(s, username=body.username, password=body.password,
+    return auth.counted(f, lambda s: auth.login(s, username=body.username, password=body.password,
                                             address=address(request), policy=policy)).json()
 
 
@@ -104,7 +89,7 @@ def second_factor(body: CodeIn, f: Factory, request: Request, creds: Credentials
     if creds is None:
         raise Unauthorised("log in first: POST /auth/login gives the token to send here")
     policy = request.app.state.session_policy
-    return _counted(f, lambda s: auth.second_factor(s, token=creds.credentials, code=body.code,
+    return auth.counted(f, lambda s: auth.second_factor(s, token=creds.credentials, code=body.code,
                                                     address=address(request), policy=policy)).json()
 
 
@@ -130,13 +115,13 @@ def confirm(body: CodeIn, f: Factory, request: Request, who: Pending) -> dict[st
                             address=address(request), policy=request.app.state.session_policy)
         return {"second_factor": True, **(done.json() if done else {})}
 
-    return _counted(f, step)
+    return auth.counted(f, step)
 
 
 @router.post("/auth/password", summary="Change my password: every session ends, a new token is given")
 def change_password(body: PasswordChange, f: Factory, request: Request, who: Restricted) -> dict[str, Any]:
     policy = request.app.state.session_policy
-    return _counted(f, lambda s: auth.change_password(
+    return auth.counted(f, lambda s: auth.change_password(
         s, user_id=who.user_id, current=body.current_password, new=body.new_password,
         address=address(request), policy=policy)).json()
 

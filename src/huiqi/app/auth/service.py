@@ -6,20 +6,21 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pwdlib import PasswordHash
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from huiqi.app.audit.service import record
 from huiqi.app.auth import passwords, throttle, totp
 from huiqi.app.auth.models import PasswordHistory, Token, User
 from huiqi.app.auth.roles import ADMINS, PRIVILEGED, SECOND_FACTOR, Actor, Role
-from huiqi.app.db import utcnow
-from huiqi.app.errors import Conflict, Forbidden, NotFound, Refused, Unauthorised
+from huiqi.app.db import transaction, utcnow
+from huiqi.app.errors import Conflict, DomainError, Forbidden, NotFound, Refused, Unauthorised
 
 hasher = PasswordHash.recommended()
 HISTORY = 5  # the current password and the four before it may not be chosen again
@@ -44,6 +45,22 @@ class SessionPolicy:
 
 
 DEFAULT_POLICY = SessionPolicy()
+T = TypeVar("T")
+
+
+def counted(factory: sessionmaker[Session], step: Callable[[Session], T]) -> T:
+    """Run an identity step (login, code, password change) in its own transaction, committed even
+    when the step is refused: a failed attempt is counted (throttling) and audited, and nothing
+    else is written before a refusal."""
+    failure: DomainError | None = None
+    with transaction(factory) as s:
+        try:
+            result = step(s)
+        except DomainError as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    return result
 
 
 def user_json(u: User) -> dict[str, Any]:

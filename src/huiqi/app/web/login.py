@@ -6,14 +6,13 @@ cookie of its own, sent to /login only."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from huiqi.app.api.deps import address
 from huiqi.app.auth import passwords, totp
@@ -28,19 +27,6 @@ T = TypeVar("T")
 Code = Annotated[str, Form(max_length=20)]
 Next = Annotated[str, Form(max_length=500)]
 
-
-def counted(factory: sessionmaker[Session], step: Callable[[Session], T]) -> T:
-    """Run a login step in its own transaction, committed even when it fails: a failed attempt is
-    counted (throttling) and audited although the step is refused."""
-    failure: DomainError | None = None
-    with transaction(factory) as s:
-        try:
-            result = step(s)
-        except DomainError as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
-    return result
 
 
 def waiting(page: Page, exc: TooManyAttempts) -> str:
@@ -103,7 +89,7 @@ def login(request: Request, page: CurrentPage,
             return result
 
         try:
-            result = counted(request.app.state.sessions, step)
+            result = auth.counted(request.app.state.sessions, step)
         except TooManyAttempts as exc:
             throttled, errors["username"] = exc, waiting(page, exc)
         except Unauthorised:
@@ -166,7 +152,7 @@ def code(request: Request, page: CurrentPage, code: Code = "",
     if error is None:
         policy = request.app.state.session_policy
         try:
-            result = counted(request.app.state.sessions, lambda s: auth.second_factor(
+            result = auth.counted(request.app.state.sessions, lambda s: auth.second_factor(
                 s, token=token, code=code.strip(), address=address(request), policy=policy))
         except TooManyAttempts as exc:
             throttled, error = exc, waiting(page, exc)
@@ -214,7 +200,7 @@ def enrol(request: Request, page: CurrentPage, code: Code = "",
                                 address=address(request), policy=policy)
 
         try:
-            result = counted(request.app.state.sessions, step)
+            result = auth.counted(request.app.state.sessions, step)
         except TooManyAttempts as exc:
             throttled, error = exc, waiting(page, exc)
         except Unauthorised:

@@ -13,7 +13,7 @@ from huiqi.app.auth import passwords
 from huiqi.app.auth import service as auth
 from huiqi.app.errors import Refused, TooManyAttempts
 from huiqi.app.web.deps import CurrentPage, Page
-from huiqi.app.web.login import counted, signed_in, waiting, with_retry_after
+from huiqi.app.web.login import signed_in, waiting, with_retry_after
 
 router = APIRouter(include_in_schema=False)
 Secret = Annotated[str, Form(max_length=passwords.MAX_LENGTH + 1)]
@@ -65,7 +65,7 @@ def change_password(request: Request, page: CurrentPage, current_password: Secre
         assert user_id is not None  # require() found the user
         policy = request.app.state.session_policy
         try:
-            result = counted(request.app.state.sessions, lambda s: auth.change_password(
+            result = auth.counted(request.app.state.sessions, lambda s: auth.change_password(
                 s, user_id=user_id, current=current_password, new=new_password, address=address(request),
                 policy=policy))
         except TooManyAttempts as exc:
