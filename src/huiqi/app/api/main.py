@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.engine import make_url
 
 from huiqi.app import web
 from huiqi.app.api import (
@@ -33,7 +34,7 @@ from huiqi.app.api.guard import BodyGuard
 from huiqi.app.api.headers import SecurityHeaders
 from huiqi.app.auth.service import SessionPolicy
 from huiqi.app.config import Config, current
-from huiqi.app.db import DEFAULT_URL, make_engine, sessions
+from huiqi.app.db import DEFAULT_URL, make_engine, normalise_url, sessions
 
 DESCRIPTION = """惠企 huiqi — 通政发〔2024〕8号: the calculator, the registry, applications with parallel
 review (并联审批), decisions within the ceiling, budgets and payments, requests (诉求直通) and the
@@ -51,7 +52,8 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     """The API over the database at ``url`` (already migrated); limits from ``config`` (default:
     the environment, see ``huiqi.app.config``)."""
     config = config or current()
-    engine = make_engine(url, **SERVER_POOL)
+    in_memory = make_url(normalise_url(url)).database in (None, "", ":memory:")  # one shared connection
+    engine = make_engine(url, **({} if in_memory else SERVER_POOL))
     # the docs pages' scripts and styles are served by the app itself: intranets are offline
     app = FastAPIOffline(title="huiqi 惠企", version="0.1.0", description=DESCRIPTION)
     app.state.engine = engine
