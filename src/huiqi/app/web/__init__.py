@@ -13,8 +13,7 @@ from urllib.parse import urlencode
 
 from asgi_csrf import asgi_csrf
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -63,7 +62,14 @@ def install(app: FastAPI) -> None:
         signing_secret=os.environ.get(SECRET_ENV) or secrets.token_hex(32),
         always_protect=_Pages(), skip_if_scope=_skip, send_csrf_failed=_csrf_failed,
     )
+    # the API's answers (one error shape, database errors by type) stay for every non-page request
     domain_json = app.exception_handlers[DomainError]
+    http_json = app.exception_handlers[HTTPException]
+    error_json = app.exception_handlers[Exception]
+
+    async def api_answer(handler: Any, request: Request, exc: Exception) -> Response:
+        response = handler(request, exc)
+        return await response if inspect.isawaitable(response) else response  # type: ignore[no-any-return]
 
     def error_page(request: Request, status: int) -> Response:
         # a method a page does not answer (GET /logout) reads as a page that is not there
@@ -74,8 +80,7 @@ def install(app: FastAPI) -> None:
     async def on_domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
         if not _wants_html(request):
-            response = domain_json(request, exc)
-            return await response if inspect.isawaitable(response) else response
+            return await api_answer(domain_json, request, exc)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
         return error_page(request, exc.status if exc.status in (403, 404) else 500)
@@ -84,7 +89,7 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         if _wants_html(request) and exc.status_code in (403, 404, 405):
             return error_page(request, exc.status_code)
-        return await http_exception_handler(request, exc)
+        return await api_answer(http_json, request, exc)
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
@@ -97,7 +102,7 @@ def install(app: FastAPI) -> None:
     async def on_error(request: Request, exc: Exception) -> Response:
         if _wants_html(request):
             return error_page(request, 500)
-        return JSONResponse({"detail": "internal error", "code": "internal"}, status_code=500)
+        return await api_answer(error_json, request, exc)
 
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(HTTPException, on_http)
