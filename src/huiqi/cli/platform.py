@@ -59,7 +59,8 @@ def serve(
                       f"(TOTP) secret [bold]{loaded.totp_secret}[/]")
         else:
             out.print("demo district already present (loaded on first start)")
-    out.print(f"huiqi API on http://{host}:{port}  —  docs: http://{host}:{port}/docs  —  database {url}")
+    out.print(f"惠企 huiqi: 首页 home page http://{host}:{port}/  —  API docs http://{host}:{port}/docs  —  "
+              f"database {url}")
     if workers == 1:
         uvicorn.run(create_app(url), host=host, port=port, log_level="info", server_header=False)
         return
