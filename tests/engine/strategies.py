@@ -7,13 +7,22 @@ day the measures took effect.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 from stdnum.cn import uscc
 
-from huiqi.facts.case import IntroducerKind, Kind, Level, ProjectKind, RenovationMode, TitleKind
+from huiqi.facts.case import (
+    IntroducerKind,
+    Kind,
+    Level,
+    ProjectKind,
+    RenovationMode,
+    ServiceField,
+    TitleKind,
+)
 
 
 def _uscc(n: int) -> str:
@@ -62,6 +71,13 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
+def _described(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An open list's "other" comes with its description (m13's field, m17's mode)."""
+    def add(d: dict[str, Any]) -> dict[str, Any]:
+        return {**d, f"{key}_description": "其他方式"} if d.get(key) == "other" else d
+    return add
+
+
 @st.composite
 def beneficiary(draw: st.DrawFn, ident: str, kind: str, others: list[str],
                 item_ids: list[str]) -> dict[str, Any]:
@@ -90,11 +106,11 @@ def beneficiary(draw: st.DrawFn, ident: str, kind: str, others: list[str],
         "id": st.just(pid), "kind": st.sampled_from([k.value for k in ProjectKind]),
         "date": iso, "investment": _optional(money),
         "mode": _optional(st.sampled_from([m.value for m in RenovationMode])),
-        "results_recognised": st.booleans()}).map(_drop_none))
+        "results_recognised": st.booleans()}).map(_drop_none).map(_described("mode")))
         for pid in item_ids[:draw(st.integers(0, len(item_ids)))]]
     b["institution"] = draw(_optional(st.fixed_dictionaries({
-        "field": st.sampled_from(["legal", "accounting", "human_resources", "technology"]),
-        "renowned": st.booleans(), "settled_on": iso})))
+        "field": st.sampled_from([f.value for f in ServiceField]),
+        "renowned": st.booleans(), "settled_on": iso}).map(_described("field"))))
     b["subfund"] = draw(_optional(st.fixed_dictionaries({
         "district_contribution": money, "district_investment": _optional(money),
         "excess_return": _optional(money)}).map(_drop_none)))

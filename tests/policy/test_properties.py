@@ -127,7 +127,7 @@ def test_m02_ceiling_never_decreases_when_a_member_contribution_grows(
 def test_raising_a_rate_in_a_reform_never_lowers_a_ceiling(
     policy: Policy, rc: Decimal, investment: Decimal, low: Decimal, extra: Decimal
 ) -> None:
-    high = low + extra
+    high = min(low + extra, Decimal(1))  # a rate is a share: a reform above 100% is refused
     data = {"beneficiaries": [_enterprise(
         rc, Decimal(0), chain_leader={"status": "new", "since": "2025-03-01"},
         projects=[{"id": "P1", "kind": "renovation", "date": "2025-06-01",
