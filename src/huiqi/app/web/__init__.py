@@ -22,6 +22,8 @@ from huiqi.app.web import applications, calculator, library, login, matching, pa
 from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_page
 
 STATIC = Path(__file__).parent / "static"
+MODULES = (pages, login, password, library, calculator, matching, applications, requests)
+"""The page modules, each with its ``router`` (their routes are left out of the API's schema)."""
 # The CSRF cookie's signing key: set HUIQI_SECRET_KEY when several worker processes serve the
 # site (each must accept the others' tokens); otherwise each start makes its own.
 SECRET_ENV = "HUIQI_SECRET_KEY"
@@ -55,7 +57,7 @@ def _wants_html(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the pages, their static files, CSRF protection and HTML error pages to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, password, library, calculator, matching, applications, requests):
+    for module in MODULES:
         app.include_router(module.router)
     app.add_middleware(
         asgi_csrf,

@@ -1,0 +1,126 @@
+"""Every page × every role: shown, sent to the login page, or refused — one table, like the API's.
+
+A page that is not in the table fails the test: each new page states who may open it. Paths with
+an id are opened with a record of ``ent5``; ``ent1`` (another enterprise) must be refused them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from huiqi.app import web
+from huiqi.app.applications import service as applications
+from huiqi.app.auth.roles import Actor, Role
+from huiqi.app.matching import service as matching
+from tests.web.conftest import HTML, log_in
+
+# who opens the pages: a column per role (ent1 is "another enterprise" for ent5's records)
+USERS = {"anonymous": None, "ent5": "ent5", "ent1": "ent1", "reviewer": "econ", "office": "office",
+         "finance": "finance", "auditor": "auditor", "admin": "admin", "security": "security",
+         "auditadmin": "auditadmin"}
+STAFF = ("reviewer", "office", "finance", "auditor", "admin", "security", "auditadmin")
+
+SHOWN, LOGIN, REFUSED = "shown", "login", "refused"
+EVERYONE = dict.fromkeys(USERS, SHOWN)
+USERS_ONLY = {"anonymous": LOGIN} | dict.fromkeys(list(USERS)[1:], SHOWN)
+OWNER = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": REFUSED} | dict.fromkeys(STAFF, REFUSED)
+APPLICANTS = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": SHOWN} | dict.fromkeys(STAFF, REFUSED)
+
+# route path → (the URL opened, with {application}/{offer} filled in; who sees what)
+PAGES: dict[str, tuple[str, dict[str, str]]] = {
+    "/": ("/", EVERYONE),
+    "/policies": ("/policies", EVERYONE),
+    "/policies/{measure_id}": ("/policies/m01.new", EVERYONE),
+    "/calculator": ("/calculator", EVERYONE),
+    "/calculator/start": ("/calculator/start?who=enterprise", EVERYONE),
+    "/calculator/questions": ("/calculator/questions?who=enterprise", EVERYONE),
+    "/calculator/answer": ("/calculator/answer?who=enterprise", EVERYONE),
+    "/calculator/results": ("/calculator/results?who=enterprise", EVERYONE),
+    "/calculator/case.yaml": ("/calculator/case.yaml?who=enterprise", EVERYONE),
+    "/login": ("/login", EVERYONE),
+    "/login/code": ("/login/code", EVERYONE),  # without a pending login: back to the password
+    "/login/enrol": ("/login/enrol", EVERYONE),
+    "/mode": ("/mode?senior=0", EVERYONE),
+    "/password": ("/password", USERS_ONLY),
+    "/me/applications/{application_id}": ("/me/applications/{application}", OWNER),
+    "/me/offers/{offer_id}": ("/me/offers/{offer}", OWNER),
+    "/me/offers/{offer_id}/done": ("/me/offers/{offer}/done", OWNER),
+    "/me/requests": ("/me/requests", APPLICANTS),
+    "/me/requests/new": ("/me/requests/new", APPLICANTS),
+}
+
+
+def test_every_page_is_in_the_table() -> None:
+    routes = {r.path for m in web.MODULES for r in m.router.routes
+              if isinstance(r, APIRoute) and "GET" in r.methods}
+    assert routes == set(PAGES), "a page without a row in the access table (or a row without a page)"
+
+
+@pytest.fixture(scope="module")
+def ids(demo_app: FastAPI) -> dict[str, int]:
+    """ent5's first application and its offer (any state: the pages show every state)."""
+    ent5 = Actor("ent5", Role.APPLICANT, org_id=5)
+    with demo_app.state.readers() as s, s.begin():
+        apps = applications.listing(s, actor=ent5)
+        offers = matching.offers(s, actor=ent5)
+        assert apps and offers, "the demo gives ent5 an application and an offer"
+        return {"application": apps[0].id, "offer": offers[0].id}
+
+
+@pytest.fixture(scope="module")
+def clients(demo_app: FastAPI) -> Iterator[dict[str, TestClient]]:
+    """One logged-in client per column (each user logs in once for the whole table)."""
+    opened: dict[str, TestClient] = {}
+    try:
+        for column, username in USERS.items():
+            c = TestClient(demo_app, headers=HTML)
+            c.__enter__()
+            opened[column] = c
+            if username is not None:
+                log_in(c, username)
+        yield opened
+    finally:
+        for c in opened.values():
+            c.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("route", sorted(PAGES))
+def test_page_by_role(route: str, clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    template, expected = PAGES[route]
+    url = template.format(**ids)
+    got: dict[str, str] = {}
+    for column, client in clients.items():
+        r = client.get(url, follow_redirects=False)
+        assert r.status_code < 500, f"{url} as {column}: {r.status_code}"
+        location = r.headers.get("location", "")
+        if r.status_code == 303 and location == "/login?next=" + quote(url, safe=""):
+            got[column] = LOGIN
+        elif r.status_code in (403, 404):
+            got[column] = REFUSED
+        else:
+            assert r.status_code in (200, 303), f"{url} as {column}: {r.status_code}"
+            got[column] = SHOWN
+    assert got == expected
+
+
+def test_every_form_post_is_refused_without_the_csrf_token(clients: dict[str, TestClient],
+                                                          ids: dict[str, int]) -> None:
+    """Each page's POST, by a logged-in owner holding the CSRF cookie but not sending the token
+    (plain and htmx), is refused before it reaches the page."""
+    owner = clients["ent5"]
+    owner.get("/")  # the CSRF cookie is set
+    posts = sorted({r.path for m in web.MODULES for r in m.router.routes
+                    if isinstance(r, APIRoute) and "POST" in r.methods})
+    assert posts
+    for path in posts:
+        url = path.replace("{application_id}", str(ids["application"])).replace(
+            "{offer_id}", str(ids["offer"]))
+        for headers in ({}, {"HX-Request": "true"}):
+            r = owner.post(url, data={"x": "1"}, headers=headers, follow_redirects=False)
+            assert r.status_code == 403, f"POST {url} {headers}: {r.status_code}"
