@@ -56,7 +56,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``huiqi serve --demo`` on a free port; its URL. Stopped by its process group's id."""
     db = tmp_path_factory.mktemp("browser") / "demo.db"
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # every page visit comes from 127.0.0.1: the calculator pages' rate limit is tested elsewhere
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HUIQI_CALC_PAGE_RATE": "100000/minute"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "huiqi", "serve", "--demo", "--port", str(port), "--db", f"sqlite:///{db}"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.app.api.main import create_app
+from huiqi.app.config import Config
 from huiqi.app.db import upgrade
 from huiqi.app.demo import PASSWORD, load
 from tests import totp
@@ -25,7 +26,8 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     url = f"sqlite:///{path}"
     upgrade(url)
     load(url)
-    return create_app(url)
+    # the calculator pages' rate limit has its own test; here many tests share one client address
+    return create_app(url, config=Config(calc_page_rate="100000/minute"))
 
 
 @pytest.fixture

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import yaml
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
+from huiqi.app.api.main import create_app
+from huiqi.app.config import Config
+from huiqi.app.db import upgrade
 from huiqi.calculator import calculate, parse_case
 from huiqi.policy.tongzhou_2024_8 import policy
+from tests.web.conftest import HTML
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -109,3 +114,19 @@ def test_the_results_in_english(client: TestClient) -> None:
     text = page.get_text(" ", strip=True)
     assert "not met:" in text  # each measure a bank cannot use says which condition failed
     assert "You do not qualify yet" in text
+
+
+def test_the_calculator_pages_are_rate_limited_with_a_page_that_says_when_to_retry(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'calc.db'}"
+    upgrade(url)
+    app = create_app(url, config=Config(calc_page_rate="2/minute"))
+    with TestClient(app, headers=HTML) as client:
+        first = client.get("/calculator/start", params={"who": "enterprise"}, follow_redirects=False)
+        asked = [client.get(first.headers["location"]) for _ in range(3)]
+        assert [r.status_code for r in asked] == [200, 200, 429]
+        page = soup(asked[2].text)
+        assert heading(page) == "操作过于频繁"
+        wait = int(asked[2].headers["Retry-After"])
+        assert 1 <= wait <= 60 and f"请在 {wait} 秒后再试。" in page.get_text()
+        assert client.get("/policies").status_code == 200  # only the calculator is limited

@@ -27,6 +27,8 @@ class Config(BaseSettings):
     calc_max_beneficiaries: int = Field(default=50, ge=1, description="beneficiaries per POST /calculate")
     calc_rate: str = Field(default="30/minute", description="POST /calculate per client address "
                            "(the `limits` notation: '30/minute', '5/second;100/hour')")
+    calc_page_rate: str = Field(default="120/minute", description="calculator pages per client address "
+                                "(each question runs the calculator once)")
     import_max_rows: int = Field(default=10_000, ge=1, description="data rows of an imported file")
     import_max_columns: int = Field(default=64, ge=1, description="columns of an imported sheet")
     import_max_unpacked_bytes: int = Field(default=100 * 1024 * 1024, ge=1024,
@@ -35,7 +37,7 @@ class Config(BaseSettings):
                               "(on with --demo)")
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After when the database is away")
 
-    @field_validator("calc_rate")
+    @field_validator("calc_rate", "calc_page_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_many(value)  # raises ValueError on a malformed rate

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field
 
+from huiqi.app import ratelimit
 from huiqi.app.api.deps import DB, Current, ReadDB
-from huiqi.app.config import Config
-from huiqi.app.errors import RateLimited, Refused
+from huiqi.app.errors import Refused
 from huiqi.app.parameters import service as parameters
 from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.params import ParamError
@@ -23,14 +21,7 @@ router = APIRouter(tags=["calculator"])
 
 def throttle(request: Request) -> None:
     """The public calculator's rate limit, per client address (``HUIQI_CALC_RATE``)."""
-    config: Config = request.app.state.config
-    limiter = request.app.state.calc_limiter
-    client = request.client.host if request.client else "unknown"
-    for rate in parse_many(config.calc_rate):
-        if not limiter.hit(rate, "calculate", client):
-            wait = max(1, round(limiter.get_window_stats(rate, "calculate", client).reset_time - time.time()))
-            raise RateLimited(f"too many calculations from this address (at most {rate}); "
-                              f"try again in {wait} s", retry_after=wait)
+    ratelimit.hit(request, "calculate", request.app.state.config.calc_rate)
 
 
 # The answer is plain JSON already (strings, booleans, lists): rendered as it is, without

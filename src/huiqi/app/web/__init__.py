@@ -85,6 +85,13 @@ def install(app: FastAPI) -> None:
             return await api_answer(domain_json, request, exc)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
+        if exc.status in (409, 422, 429):  # a state, a rule or a rate said no: say so, not "error"
+            retry = getattr(exc, "retry_after", None)
+            response = _page(request).render("errors/problem.html", status=exc.status,
+                                             problem=exc.status, detail=exc.message, retry_after=retry)
+            if retry is not None:
+                response.headers["Retry-After"] = str(retry)
+            return response
         return error_page(request, exc.status if exc.status in (403, 404) else 500)
 
     async def on_http(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,7 @@ import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from huiqi.app import ratelimit
 from huiqi.app.parameters import service as parameters
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.app.web.library import kinds, titles
@@ -126,6 +127,7 @@ def _set(facts: dict[str, Any], path: str, value: str) -> None:
 
 
 def _run(request: Request, state: dict[str, Any]) -> Calculation:
+    ratelimit.hit(request, "calculator-page", request.app.state.config.calc_page_rate)
     with reading(request) as s:
         pol = parameters.policy_at(s)
     return calculate(pol, parse_case(case_of(state)), measures=state.get("measures") or None)
