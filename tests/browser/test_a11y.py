@@ -103,3 +103,20 @@ def test_the_second_factor_set_up_passes_axe(browser: Browser, server: str, lang
     found["enrol-errors"] = _violations(page)
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_high_contrast_theme_passes_axe(browser: Browser, server: str) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/mode?contrast=1&next=/")
+    assert "huiqi-contrast" in (page.locator("html").get_attribute("class") or "")
+    found = {}
+    for name, path in PAGES.items():
+        if path is not None:
+            page.goto(server + path)
+            found[name] = _violations(page)
+    shot(page, "contrast-not-found-zh")
+    page.goto(server + "/policies/m01.new")
+    shot(page, "contrast-measure-zh")
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}

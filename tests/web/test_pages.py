@@ -109,6 +109,19 @@ def test_language_is_remembered_in_a_cookie(client: TestClient) -> None:
     assert soup(client.get("/policies?lang=zh").text).h1.get_text(strip=True) == "政策库"
 
 
+def test_high_contrast_is_a_cookie_and_a_class_independent_of_senior_mode(client: TestClient) -> None:
+    r = client.get("/mode?contrast=1&next=/policies", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/policies"
+    client.get("/mode?senior=1")
+    classes = soup(client.get("/policies").text).html["class"]
+    assert "huiqi-contrast" in classes and "huiqi-senior" in classes
+    client.get("/mode?contrast=0")
+    classes = soup(client.get("/").text).html["class"]
+    assert "huiqi-contrast" not in classes and "huiqi-senior" in classes
+    link = soup(client.get("/").text).find("a", string="高对比度")
+    assert link and link["href"].startswith("/mode?contrast=1")
+
+
 def test_senior_mode_is_a_cookie_and_a_class(client: TestClient) -> None:
     r = client.get("/mode?senior=1&next=/policies", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/policies"

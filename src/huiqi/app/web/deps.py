@@ -25,6 +25,7 @@ SESSION_COOKIE = "huiqi_session"
 PENDING_COOKIE = "huiqi_login"  # a login waiting for its second factor (minutes, /login only)
 LANG_COOKIE = "lang"
 MODE_COOKIE = "mode"  # "senior": 长辈版, large text and targets
+CONTRAST_COOKIE = "contrast"  # "on": the high-contrast theme (text and links ≥ 7:1)
 YEAR = 60 * 60 * 24 * 365
 # Paths the pages own: CSRF is enforced on them even for a request without cookies
 PAGE_PREFIXES = ("/login", "/logout", "/password", "/mode", "/policies", "/calculator", "/me", "/staff")
@@ -63,6 +64,7 @@ class Page:
     actor: Actor | None
     senior: bool
     lang_from_query: bool
+    contrast: bool = False
     must_change_password: bool = False
     session_ended: bool = False  # a session cookie whose session expired, idled out or was revoked
     user_id: int | None = None
@@ -106,7 +108,7 @@ class Page:
         env = i18n.environment(self.locale)
         csrf = self.request.scope.get("csrftoken")
         context |= {"page": self, "user": self.actor, "csrftoken": csrf() if csrf else "",
-                    "senior": self.senior}
+                    "senior": self.senior, "contrast": self.contrast}
         if block is not None and self.htmx:
             html = render_block(env, template, block, **context)
         else:
@@ -169,6 +171,7 @@ def _page(request: Request) -> Page:
     found = session_from_cookie(request)
     return Page(request=request, locale=locale, actor=found.actor,
                 senior=request.cookies.get(MODE_COOKIE) == "senior", lang_from_query=chosen is not None,
+                contrast=request.cookies.get(CONTRAST_COOKIE) == "on",
                 must_change_password=found.must_change_password, session_ended=found.ended,
                 user_id=found.user_id)
 

@@ -14,7 +14,16 @@ from huiqi.app.applications import service as applications
 from huiqi.app.auth.roles import Role
 from huiqi.app.matching import service as matching
 from huiqi.app.registry import service as registry
-from huiqi.app.web.deps import MODE_COOKIE, YEAR, CurrentPage, Page, local_path, reading, secure
+from huiqi.app.web.deps import (
+    CONTRAST_COOKIE,
+    MODE_COOKIE,
+    YEAR,
+    CurrentPage,
+    Page,
+    local_path,
+    reading,
+    secure,
+)
 from huiqi.app.web.library import titles
 from huiqi.engine.money import fen_to_yuan
 
@@ -81,12 +90,17 @@ def _mask(uscc: str) -> str:
 
 
 @router.get("/mode")
-def mode(request: Request, page: CurrentPage, senior: int = 0, next: str = "/") -> RedirectResponse:
-    """Turn 长辈版 (large text, large targets) on or off; the page comes back in that mode."""
+def mode(request: Request, page: CurrentPage, senior: int | None = None, contrast: int | None = None,
+         next: str = "/") -> RedirectResponse:
+    """Turn 长辈版 (large text, large targets) or the high-contrast theme on or off; the page comes
+    back in that mode."""
     response = page.redirect(local_path(next))
-    if senior:
-        response.set_cookie(MODE_COOKIE, "senior", max_age=YEAR, samesite="lax", httponly=True,
-                            secure=secure(request))
-    else:
-        response.delete_cookie(MODE_COOKIE, samesite="lax", httponly=True, secure=secure(request))
+    for cookie, on in ((MODE_COOKIE, senior), (CONTRAST_COOKIE, contrast)):
+        if on is None:
+            continue
+        if on:
+            response.set_cookie(cookie, "on" if cookie == CONTRAST_COOKIE else "senior", max_age=YEAR,
+                                samesite="lax", httponly=True, secure=secure(request))
+        else:
+            response.delete_cookie(cookie, samesite="lax", httponly=True, secure=secure(request))
     return response
