@@ -245,6 +245,18 @@ def test_staff_land_on_their_role_home_with_their_queues(client: TestClient, use
     assert keys[0] == first_queue
 
 
+@pytest.mark.parametrize(("username", "role"), [
+    ("econ", "审核部门 · 区经济和信息化局"), ("security", "安全管理员"), ("auditadmin", "审计管理员")])
+def test_staff_pages_name_the_role_and_list_what_it_can_open(client: TestClient, username: str,
+                                                             role: str) -> None:
+    log_in(client, username)
+    page = soup(client.get("/").text)
+    assert page.find(class_="govuk-caption-l").get_text(strip=True) == role
+    nav = page.find("nav", attrs={"aria-labelledby": "staff-nav-heading"})
+    assert [a["href"] for a in nav.find_all("a")][:2] == ["/", "/policies"]
+    assert nav.find("a", attrs={"aria-current": "page"})["href"] == "/"
+
+
 def test_the_office_queue_counts_agree_with_the_api(client: TestClient) -> None:
     bearer = api_headers(client, "office")
     approved = len(client.get("/applications?state=approved", headers=bearer).json())
