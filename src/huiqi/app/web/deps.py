@@ -104,7 +104,8 @@ class Page:
 
     def staff_links(self) -> list[tuple[str, str]]:
         """What a staff member can open, for the staff layout's side navigation: (href, label)."""
-        return [("/", self._("工作台")), ("/policies", self._("政策库")), ("/calculator", self._("政策计算器")),
+        return [("/", self._("工作台")), ("/policies", self._("政策库")),
+                ("/calculator", self._("政策计算器")),
                 ("/docs", self._("接口文档（审核、核定、兑付等操作的页面即将上线，目前通过接口办理）"))]
 
     def render(self, template: str, *, status: int = 200, block: str | None = None,
