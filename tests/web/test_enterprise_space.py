@@ -79,11 +79,18 @@ def test_an_enterprise_may_decline_an_offer(fresh: TestClient) -> None:
     log_in(fresh, "ent5")
     link = offer_link(fresh)
     token = csrf_of(fresh.get(link).text)
-    r = fresh.post(f"{link}/confirm", data={"csrftoken": token, "willing": "no", "signatory": "王经理"})
+    form = {"csrftoken": token, "willing": "no", "signatory": "王经理", "reason": "已享受市级同类支持"}
+    check = soup(fresh.post(link, data=form).text)  # check answers repeats the reason
+    assert "已享受市级同类支持" in check.find(class_="govuk-summary-list").get_text()
+    too_long = soup(fresh.post(link, data=form | {"reason": "原" * 501}).text)
+    assert too_long.find(class_="govuk-error-summary").find("a")["href"] == "#reason"
+    r = fresh.post(f"{link}/confirm", data=form)
     assert soup(r.text).h1.get_text(strip=True) == "已提交"
     offer_id = int(link.rsplit("/", 1)[1])
-    app = fresh.get(f"/applications/{offer_id}", headers=api_headers(fresh, "office")).json()
+    office = api_headers(fresh, "office")
+    app = fresh.get(f"/applications/{offer_id}", headers=office).json()
     assert app["state"] == "withdrawn"
+    assert app["steps"][-1]["note"] == "offer declined by 王经理: 已享受市级同类支持"
 
 
 def test_an_enterprise_never_sees_another_organisations_records(client: TestClient) -> None:

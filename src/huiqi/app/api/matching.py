@@ -53,6 +53,8 @@ class ConfirmIn(BaseModel):
         None, description="another account to pay into, in the organisation's registered name; "
         "omitted: the registered account")
     signatory: str = Field(min_length=1, max_length=60, description="who signs the commitment")
+    reason: str | None = Field(None, max_length=500, description="why the offer is declined (optional; "
+                               "only with willing false)")
 
 
 @router.get("/matches", summary="What the latest run found (applicant: its own organisation)")
@@ -92,7 +94,8 @@ def confirm(request: Request, application_id: int, body: ConfirmIn, db: DB,
             actor: Current) -> dict[str, Any] | JSONResponse:
     try:
         a = matching.confirm(db, actor=actor, application_id=application_id, willing=body.willing,
-                             bank_account=body.bank_account, signatory=body.signatory)
+                             bank_account=body.bank_account, signatory=body.signatory,
+                             reason=body.reason)
     except matching.OfferLapsed as exc:
         # answered, not raised: the request's transaction commits and the offer stays lapsed
         return problem(request, exc.status, code=exc.code, message=exc.message)

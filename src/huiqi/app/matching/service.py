@@ -212,11 +212,12 @@ def lapse_expired(session: Session, *, actor: Actor, today: date, now: datetime 
 
 
 def confirm(session: Session, *, actor: Actor, application_id: int, willing: bool,
-            bank_account: BankAccount | None, signatory: str, now: datetime | None = None
-            ) -> Application:
+            bank_account: BankAccount | None, signatory: str, reason: str | None = None,
+            now: datetime | None = None) -> Application:
     """Accept an offer — the account in the organisation's own name, the commitment signed — so it
     awaits the office's decision like an approved application; or decline it (the applicant).
-    An account other than the confirmed one is a change waiting for the office (``accounts``)."""
+    An account other than the confirmed one is a change waiting for the office (``accounts``);
+    a decline may say why (kept with the step, for the office's review of the measure)."""
     now = now or utcnow()
     actor.require(Role.APPLICANT)
     app = apps.get(session, actor=actor, application_id=application_id)
@@ -232,8 +233,9 @@ def confirm(session: Session, *, actor: Actor, application_id: int, willing: boo
     if not signatory.strip():
         raise Refused("signatory: name the person who signs for the organisation")
     if not willing:
+        why = (reason or "").strip()
         apps.move(session, actor=actor, app=app, action=Action.WITHDRAW, now=now,
-                  note=f"offer declined by {signatory}")
+                  note=f"offer declined by {signatory}" + (f": {why}" if why else ""))
         return app
     org = session.get(Organisation, app.org_id)
     assert org is not None

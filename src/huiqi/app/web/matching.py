@@ -51,7 +51,7 @@ def _offer(request: Request, page: Page, offer_id: int) -> dict[str, Any]:
         }
 
 
-def _check(page: Page, willing: str, signatory: str) -> dict[str, str]:
+def _check(page: Page, willing: str, signatory: str, reason: str) -> dict[str, str]:
     errors = {}
     if willing not in ("yes", "no"):
         errors["willing"] = page._("请选择是否领取")
@@ -59,34 +59,39 @@ def _check(page: Page, willing: str, signatory: str) -> dict[str, str]:
         errors["signatory"] = page._("请填写签署人姓名")
     elif len(signatory) > 60:
         errors["signatory"] = page._("签署人姓名不超过60个字")
+    if len(reason.strip()) > 500:
+        errors["reason"] = page._("原因不超过500个字")
     return errors
 
 
 @router.get("/me/offers/{offer_id}")
 def offer(request: Request, page: CurrentPage, offer_id: int) -> HTMLResponse:
     return page.render("matching/offer.html", offer=_offer(request, page, offer_id), errors={},
-                       willing="", signatory="")
+                       willing="", signatory="", reason="")
 
 
 @router.post("/me/offers/{offer_id}")
 def check_answers(request: Request, page: CurrentPage, offer_id: int,
                   willing: Annotated[str, Form(max_length=3)] = "",
-                  signatory: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+                  signatory: Annotated[str, Form(max_length=200)] = "",
+                  reason: Annotated[str, Form(max_length=2000)] = "") -> HTMLResponse:
     shown = _offer(request, page, offer_id)
-    errors = _check(page, willing, signatory)
+    errors = _check(page, willing, signatory, reason)
     if errors or shown["state"] != "offered":
         return page.render("matching/offer.html", offer=shown, errors=errors, willing=willing,
-                           signatory=signatory)
-    return page.render("matching/check.html", offer=shown, willing=willing, signatory=signatory.strip())
+                           signatory=signatory, reason=reason)
+    return page.render("matching/check.html", offer=shown, willing=willing, signatory=signatory.strip(),
+                       reason=reason.strip() if willing == "no" else "")
 
 
 @router.post("/me/offers/{offer_id}/confirm", response_model=None)
 def confirm(request: Request, page: CurrentPage, offer_id: int,
             willing: Annotated[str, Form(max_length=3)] = "",
-            signatory: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse | RedirectResponse:
+            signatory: Annotated[str, Form(max_length=200)] = "",
+            reason: Annotated[str, Form(max_length=2000)] = "") -> HTMLResponse | RedirectResponse:
     actor = page.require(Role.APPLICANT)
     shown = _offer(request, page, offer_id)
-    errors = _check(page, willing, signatory)
+    errors = _check(page, willing, signatory, reason)
     if not errors and willing == "yes" and shown["account"] is None:
         errors["willing"] = page._("贵单位尚未登记收款账户，请先联系产促办登记账户")
     if not errors:
@@ -96,7 +101,8 @@ def confirm(request: Request, page: CurrentPage, offer_id: int,
                 try:
                     # the registered account, shown masked, is the one paid into
                     matching.confirm(s, actor=actor, application_id=offer_id, willing=willing == "yes",
-                                     bank_account=None, signatory=signatory.strip())
+                                     bank_account=None, signatory=signatory.strip(),
+                                     reason=reason.strip() if willing == "no" else None)
                 except matching.OfferLapsed as exc:
                     lapsed = exc  # the lapse is kept: the transaction commits
         except Refused as exc:
@@ -106,7 +112,7 @@ def confirm(request: Request, page: CurrentPage, offer_id: int,
                 return page.redirect(f"/me/offers/{offer_id}/done")
             errors["willing"] = page._("确认期限已过，该事项已过期")
     return page.render("matching/offer.html", offer=_offer(request, page, offer_id), errors=errors,
-                       willing=willing, signatory=signatory)
+                       willing=willing, signatory=signatory, reason=reason)
 
 
 @router.get("/me/offers/{offer_id}/done")
