@@ -3,9 +3,13 @@ their second factor: one known TOTP secret, codes computed with pyotp)."""
 
 from __future__ import annotations
 
+import tempfile
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyotp
 from fastapi.testclient import TestClient
@@ -15,8 +19,8 @@ from huiqi.app.api.main import create_app
 from huiqi.app.auth import service as auth
 from huiqi.app.auth.roles import Role
 from huiqi.app.config import Config
-from huiqi.app.db import transaction
-from tests.app.world import ECON, SCI
+from huiqi.app.db import make_engine, sessions, transaction, upgrade
+from tests.app.world import ECON, SCI, build
 
 PASSWORD = "correct horse 惠企"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -83,3 +87,32 @@ def login(c: TestClient, username: str, password: str = PASSWORD) -> dict[str, s
         body = r.json()
     assert body["stage"] == "session", body
     return bearer(body["token"])
+
+
+class OpenDistrict:
+    """For the tests that throw every request at every route: a migrated database in a temporary
+    folder and the API over it, with the docs open (the spec is read) and the calculator not
+    rate-limited; ``populated()`` adds the world, users of every role and their tokens."""
+
+    def __init__(self, prefix: str) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix=prefix)
+        self.url = f"sqlite:///{Path(self.folder.name) / 'huiqi.db'}"
+        upgrade(self.url)
+        self.app = create_app(self.url, config=Config(public_docs=True, calc_rate="100000/minute"))
+        self.headers: dict[str, dict[str, str]] = {"anonymous": {}}
+
+    @contextmanager
+    def populated(self) -> Iterator[None]:
+        """The world's chain leader, users of every role, the office's and applicant's tokens."""
+        engine = make_engine(self.url)
+        world = build(sessions(engine))
+        add_users(sessions(engine), world.org_id)
+        with TestClient(self.app) as c:
+            self.headers["office"] = login(c, "office1")
+            self.headers["applicant"] = login(c, "ent1")
+        try:
+            yield
+        finally:
+            engine.dispose()
+            self.app.state.engine.dispose()
+            self.folder.cleanup()

@@ -6,10 +6,8 @@ answers below 500, in the one error shape, never echoing text that cannot be enc
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,18 +16,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from huiqi.app.api.main import create_app
-from huiqi.app.config import Config
-from huiqi.app.db import make_engine, sessions, upgrade
-from tests.app.http import add_users, login
-from tests.app.world import build
+from tests.app.http import OpenDistrict
 
-_folder = tempfile.TemporaryDirectory(prefix="huiqi-hostile-")
-URL = f"sqlite:///{Path(_folder.name) / 'huiqi.db'}"
-upgrade(URL)
-APP = create_app(URL, config=Config(public_docs=True, calc_rate="100000/minute"))
+DISTRICT = OpenDistrict("huiqi-hostile-")
+APP = DISTRICT.app
 SPEC = APP.openapi()
-HEADERS: dict[str, dict[str, str]] = {"anonymous": {}}
+HEADERS = DISTRICT.headers
 CLIENT = TestClient(APP, raise_server_exceptions=False)
 
 
@@ -91,17 +83,8 @@ OPERATIONS = [(method.upper(), path, op) for path, ops in SPEC["paths"].items()
 
 @pytest.fixture(scope="module", autouse=True)
 def district() -> Iterator[None]:
-    """The world's chain leader, users of every role, and the tokens of the office and applicant."""
-    engine = make_engine(URL)
-    world = build(sessions(engine))
-    add_users(sessions(engine), world.org_id)
-    with TestClient(APP) as c:
-        HEADERS["office"] = login(c, "office1")
-        HEADERS["applicant"] = login(c, "ent1")
-    yield
-    engine.dispose()
-    APP.state.engine.dispose()
-    _folder.cleanup()
+    with DISTRICT.populated():
+        yield
 
 
 @st.composite
