@@ -69,11 +69,15 @@ def test_a_docs_page_may_run_only_its_own_inline_script_by_hash(db_url: str) -> 
         assert r.headers["x-frame-options"] == "DENY"
 
 
-def test_the_docs_assets_may_be_cached_and_api_data_may_not(db_url: str) -> None:
+def test_the_assets_may_be_cached_and_api_data_and_pages_may_not(db_url: str) -> None:
     c = client(db_url, config=Config(public_docs=True))
-    asset = c.get("/static-offline-docs/swagger-ui.css")
-    assert asset.status_code == 200 and "no-store" not in asset.headers.get("cache-control", "")
+    for path in ("/static-offline-docs/swagger-ui.css", "/static/css/huiqi.css"):
+        asset = c.get(path)
+        assert asset.status_code == 200 and "no-store" not in asset.headers.get("cache-control", "")
+        again = c.get(path, headers={"if-none-match": asset.headers["etag"]})
+        assert again.status_code == 304  # revalidated, not sent again
     assert c.get("/measures").headers["cache-control"] == "no-store"
+    assert c.get("/policies", headers={"accept": "text/html"}).headers["cache-control"] == "no-store"
 
 
 def _free_port() -> int:

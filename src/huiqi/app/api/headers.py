@@ -30,7 +30,9 @@ API_HEADERS = {
     "Cache-Control": "no-store",
 }
 DOCS_PAGES = ("/docs", "/redoc")
-STATIC = "/static-offline-docs/"  # fastapi-offline's bundled Swagger UI and ReDoc files
+# fastapi-offline's bundled Swagger UI and ReDoc files, and the pages' vendored assets: cached
+# (revalidated by ETag); every other answer — data, pages — is no-store
+STATIC = ("/static-offline-docs/", "/static/")
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
