@@ -18,8 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from huiqi.app.errors import DomainError
-from huiqi.app.web import applications, calculator, library, login, matching, pages, password, requests
-from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_page
+from huiqi.app.web import applications, apply, calculator, library, login, matching, pages, password, requests
+from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_multipart, is_page
 
 STATIC = Path(__file__).parent / "static"
 # The CSRF cookie's signing key: set HUIQI_SECRET_KEY when several worker processes serve the
@@ -36,7 +36,9 @@ class _Pages:
 
 
 def _skip(scope: dict[str, Any]) -> bool:
-    return not is_page(scope["path"])  # the API authenticates by bearer token, not by cookie
+    # the API authenticates by bearer token, not by cookie; a page's multipart POST (an upload)
+    # is checked by the pages themselves (deps._multipart_csrf)
+    return not is_page(scope["path"]) or is_multipart(scope)
 
 
 async def _csrf_failed(scope: dict[str, Any], send: Any, message_id: int) -> None:
@@ -55,7 +57,7 @@ def _wants_html(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the pages, their static files, CSRF protection and HTML error pages to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, password, library, calculator, matching, applications, requests):
+    for module in (pages, login, password, library, calculator, matching, apply, applications, requests):
         app.include_router(module.router)
     app.add_middleware(
         asgi_csrf,
