@@ -301,7 +301,7 @@ def test_the_pages_speak_english_and_an_open_draft_is_continued(client: TestClie
     tasks = client.get(r.headers["location"]).text
     names = [" ".join(a.get_text().split()) for a in soup(tasks).select(".govuk-task-list__link")]
     assert names == ["Organisation details", "What you apply with", "Supporting documents",
-                     "Payout account", "Commitment"]
+                     "Bank account", "Commitment"]
     app_id = r.headers["location"].split("/")[3]
     question = client.get(f"/me/applications/{app_id}/facts/rd_fen").text
-    assert h1(question) == "How much did you invest in R&D in 2025?"
+    assert h1(question) == "What was the R&D investment in 2025?"
