@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from huiqi.app.api.main import create_app
 from huiqi.app.db import upgrade
@@ -52,9 +53,10 @@ def h1(html: str) -> str:
     return " ".join(found.get_text().split())
 
 
-def post(client: TestClient, url: str, data: dict[str, str], **kw: object) -> object:
+def post(client: TestClient, url: str, data: dict[str, str],
+         files: dict[str, tuple[str, bytes]] | None = None) -> Response:
     token = client.cookies.get("csrftoken") or csrf_of(client.get("/").text)
-    return client.post(url, data={**data, "csrftoken": token}, follow_redirects=False, **kw)  # type: ignore[arg-type]
+    return client.post(url, data={**data, "csrftoken": token}, files=files, follow_redirects=False)
 
 
 def start(client: TestClient, measure: str) -> int:
@@ -75,7 +77,7 @@ def files_of(app: FastAPI) -> set[str]:
 
 
 def upload(client: TestClient, app_id: int, name: str, data: bytes, label: str = "研发费用专项审计报告",
-           token: str | None = None) -> object:
+           token: str | None = None) -> Response:
     page = client.get(f"/me/applications/{app_id}/documents").text
     fields = {"label": label} | ({"csrftoken": token if token is not None else csrf_of(page)}
                                 if token != "" else {})
@@ -85,7 +87,7 @@ def upload(client: TestClient, app_id: int, name: str, data: bytes, label: str =
 
 def sign(client: TestClient, app_id: int, name: str = "王敏") -> None:
     r = post(client, f"/me/applications/{app_id}/commitment", {"signatory": name, "accept": "yes"})
-    assert r.status_code == 303 and r.headers["location"].endswith("/tasks")  # type: ignore[attr-defined]
+    assert r.status_code == 303 and r.headers["location"].endswith("/tasks")
 
 
 def test_an_enterprise_applies_from_the_measure_page_to_the_confirmation(client: TestClient) -> None:
@@ -111,21 +113,22 @@ def test_an_enterprise_applies_from_the_measure_page_to_the_confirmation(client:
     question = client.get(r.headers["location"]).text
     assert h1(question) == "2025年度的研发投入是多少？"
     assert soup(question).find("label", attrs={"for": "value"}) is not None
-    for typed, error in (("", "请输入金额"), ("12.345", "金额应为不小于零的数字，最多两位小数，例如 1234567.89")):
+    wrong = "金额应为不小于零的数字，最多两位小数，例如 1234567.89"
+    for typed, error in (("", "请输入金额"), ("12.345", wrong)):
         bad = post(client, f"/me/applications/{app_id}/facts/rd_fen", {"value": typed})
-        assert bad.status_code == 200  # type: ignore[attr-defined]
-        page = soup(bad.text)  # type: ignore[attr-defined]
+        assert bad.status_code == 200
+        page = soup(bad.text)
         assert page.title is not None and page.title.get_text().startswith("错误：")
         summary = page.find(class_="govuk-error-summary")
         assert summary is not None and error in summary.get_text()
         assert summary.find("a", href="#value") is not None
         assert error in page.find(id="value-error").get_text()  # type: ignore[union-attr]
     ok = post(client, f"/me/applications/{app_id}/facts/rd_fen", {"value": "1,234,567.80"})
-    assert ok.headers["location"] == f"/me/applications/{app_id}/facts"  # type: ignore[attr-defined]
+    assert ok.headers["location"] == f"/me/applications/{app_id}/facts"
     given = client.get(f"/me/applications/{app_id}/facts").text
     assert h1(given) == "申报事项" and "¥1,234,567.80" in given
 
-    assert upload(client, app_id, "审计报告.pdf", PDF).status_code == 303  # type: ignore[attr-defined]
+    assert upload(client, app_id, "审计报告.pdf", PDF).status_code == 303
     docs = client.get(f"/me/applications/{app_id}/documents").text
     link = soup(docs).find("a", string="审计报告.pdf")
     assert link is not None
@@ -135,7 +138,7 @@ def test_an_enterprise_applies_from_the_measure_page_to_the_confirmation(client:
     assert got.headers["x-content-type-options"] == "nosniff"
 
     bad = post(client, f"/me/applications/{app_id}/commitment", {"signatory": ""})
-    page = soup(bad.text)  # type: ignore[attr-defined]
+    page = soup(bad.text)
     summary = page.find(class_="govuk-error-summary")
     assert summary is not None
     assert "请填写签署人姓名" in summary.get_text() and "请勾选承诺声明" in summary.get_text()
@@ -150,15 +153,15 @@ def test_an_enterprise_applies_from_the_measure_page_to_the_confirmation(client:
     assert "¥123,456.78" in card.get_text() and "12.35万元" in card.get_text()
     assert "王敏" in check and "研发费用专项审计报告" in check
     r = post(client, f"/me/applications/{app_id}/submit", {})
-    assert r.headers["location"] == f"/me/applications/{app_id}/submitted"  # type: ignore[attr-defined]
+    assert r.headers["location"] == f"/me/applications/{app_id}/submitted"
     done = client.get(f"/me/applications/{app_id}/submitted").text
     assert h1(done) == "申请已提交" and str(app_id) in soup(done).find(class_="govuk-panel").get_text()  # type: ignore[union-attr]
     assert "审核部门将在 10 个工作日内完成审核" in done and "区科学技术委员会" in done
     # once submitted, the wizard's pages lead to the timeline, and documents stay
     assert client.get(f"/me/applications/{app_id}/tasks", follow_redirects=False).headers[
         "location"] == f"/me/applications/{app_id}"
-    refused = upload(client, app_id, "more.pdf", PDF)
-    assert refused.status_code == 303  # type: ignore[attr-defined]  (the documents page → the timeline)
+    refused = upload(client, app_id, "more.pdf", PDF)  # no longer a draft: back to the timeline
+    assert refused.status_code == 303 and refused.headers["location"] == f"/me/applications/{app_id}"
 
 
 def test_uploads_are_checked_by_their_bytes_their_size_and_the_csrf_token(
@@ -167,37 +170,37 @@ def test_uploads_are_checked_by_their_bytes_their_size_and_the_csrf_token(
     app_id = start(client, "m07.rd")
     before = files_of(wizard_app)
     r = upload(client, app_id, "报告.pdf", EXE)
-    assert r.status_code == 200  # type: ignore[attr-defined]
-    page = soup(r.text)  # type: ignore[attr-defined]
+    assert r.status_code == 200
+    page = soup(r.text)
     assert "只能上传 PDF、PNG 或 JPEG 文件" in page.find(class_="govuk-error-summary").get_text()  # type: ignore[union-attr]
     assert page.find(id="file-error") is not None
     monkeypatch.setenv("HUIQI_DOCUMENT_MAX_BYTES", "2048")
     r = upload(client, app_id, "big.pdf", PDF + b"0" * 2048)
-    assert r.status_code == 200 and "文件不能超过 2 KB" in r.text  # type: ignore[attr-defined]
+    assert r.status_code == 200 and "文件不能超过 2 KB" in r.text
     monkeypatch.delenv("HUIQI_DOCUMENT_MAX_BYTES")
     r = upload(client, app_id, "ok.pdf", PDF, label="")
-    assert "请填写材料名称" in r.text  # type: ignore[attr-defined]
+    assert "请填写材料名称" in r.text
     r = upload(client, app_id, "ok.pdf", PDF, token="")
-    assert r.status_code == 403  # type: ignore[attr-defined]
+    assert r.status_code == 403
     # nothing half-written: no row and no file for any refused upload
     assert "还没有上传材料" in client.get(f"/me/applications/{app_id}/documents").text
     assert files_of(wizard_app) == before
     # a PNG is accepted whatever it is called; removing it removes its file
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-    assert upload(client, app_id, "../../etc/passwd", png).status_code == 303  # type: ignore[attr-defined]
+    assert upload(client, app_id, "../../etc/passwd", png).status_code == 303
     docs = soup(client.get(f"/me/applications/{app_id}/documents").text)
     assert docs.find("a", string="passwd") is not None  # no folders in a name
     assert len(files_of(wizard_app) - before) == 1
     form = docs.find("form", action=re.compile(r"/remove$"))
     assert form is not None
-    assert post(client, str(form["action"]), {}).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, str(form["action"]), {}).status_code == 303
     assert files_of(wizard_app) == before
 
 
 def test_another_enterprise_finds_neither_the_pages_nor_the_documents(client: TestClient) -> None:
     log_in(client, "ent1")
     app_id = start(client, "m05")
-    assert upload(client, app_id, "a.pdf", PDF).status_code == 303  # type: ignore[attr-defined]
+    assert upload(client, app_id, "a.pdf", PDF).status_code == 303
     doc = soup(client.get(f"/me/applications/{app_id}/documents").text).find("a", string="a.pdf")
     assert doc is not None
     other = TestClient(client.app, headers=HTML)
@@ -207,7 +210,7 @@ def test_another_enterprise_finds_neither_the_pages_nor_the_documents(client: Te
         assert other.get(f"/me/applications/{app_id}/{path}").status_code == 404, path
     assert other.get(str(doc["href"])).status_code == 404
     r = post(other, f"/me/applications/{app_id}/documents", {"label": "x"}, files={"file": ("a.pdf", PDF)})
-    assert r.status_code == 404  # type: ignore[attr-defined]
+    assert r.status_code == 404
     api = api_headers(other, "ent5")
     assert other.get(f"/applications/{app_id}/documents", headers=api).status_code == 404
     assert other.get(str(doc["href"]).removeprefix("/me"), headers=api).status_code == 404
@@ -230,8 +233,8 @@ def test_not_eligible_is_an_explanation_in_words(client: TestClient) -> None:
     page = client.get("/policies/m24").text
     assert soup(page).find("form", action="/me/applications/new") is None
     r = post(client, "/me/applications/new", {"measure": "m24"})
-    assert r.status_code == 200 and h1(r.text) == "暂不能申请"  # type: ignore[attr-defined]
-    assert "免申即享" in r.text  # type: ignore[attr-defined]
+    assert r.status_code == 200 and h1(r.text) == "暂不能申请"
+    assert "免申即享" in r.text
 
 
 def test_anonymous_visitors_log_in_first(client: TestClient) -> None:
@@ -245,7 +248,7 @@ def test_a_returned_application_is_corrected_and_resubmitted(client: TestClient)
     app_id = start(client, "m07.rd")
     post(client, f"/me/applications/{app_id}/facts/rd_fen", {"value": "500000"})
     sign(client, app_id, "孙丽")
-    assert post(client, f"/me/applications/{app_id}/submit", {}).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, f"/me/applications/{app_id}/submit", {}).status_code == 303
     sci = api_headers(client, "sci")
     r = client.post(f"/applications/{app_id}/review", headers=sci,
                     json={"approve": False, "reason": "研发投入应以专项审计报告为准，请补充报告"})
@@ -256,14 +259,15 @@ def test_a_returned_application_is_corrected_and_resubmitted(client: TestClient)
     assert fix is not None
     tasks = client.get(f"/me/applications/{app_id}/tasks").text
     banner = soup(tasks).find(class_="govuk-notification-banner")
-    assert banner is not None and "区科学技术委员会：研发投入应以专项审计报告为准，请补充报告" in banner.get_text()
+    assert banner is not None
+    assert "区科学技术委员会：研发投入应以专项审计报告为准，请补充报告" in banner.get_text()
     assert "检查填报内容并提交申请" not in tasks  # signed again for the new round
     post(client, f"/me/applications/{app_id}/facts/rd_fen", {"value": "480000.00"})
-    assert upload(client, app_id, "审计报告.pdf", PDF).status_code == 303  # type: ignore[attr-defined]
+    assert upload(client, app_id, "审计报告.pdf", PDF).status_code == 303
     sign(client, app_id, "孙丽")
     # 10% × 480,000.00 = 48,000.00
     assert "¥48,000.00" in client.get(f"/me/applications/{app_id}/check").text
-    assert post(client, f"/me/applications/{app_id}/submit", {}).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, f"/me/applications/{app_id}/submit", {}).status_code == 303
     again = client.get(f"/applications/{app_id}", headers=api_headers(client, "ent5")).json()
     assert (again["state"], again["round"], again["ceiling"]) == ("in_review", 2, "48000.00")
 
@@ -280,14 +284,14 @@ def test_a_talent_applies_for_its_housing_subsidy(client: TestClient) -> None:
     assert r.headers["location"].endswith("/facts/home_purchased_on")
     assert h1(client.get(r.headers["location"]).text) == "您在城市副中心购房的日期是？"
     bad = post(client, f"/me/applications/{app_id}/facts/home_purchased_on", {"value": "2025-02-30"})
-    assert "日期应写作 年-月-日" in bad.text  # type: ignore[attr-defined]
+    assert "日期应写作 年-月-日" in bad.text
     post(client, f"/me/applications/{app_id}/facts/home_purchased_on", {"value": "2025-03-15"})
     assert "个人信息" in client.get(f"/me/applications/{app_id}/tasks").text
     sign(client, app_id, "李明")
     check = client.get(f"/me/applications/{app_id}/check").text
     # （二十一）: selected 2024-04-01, bought 2025-03-15 → the subsidy, up to 1,500,000 per person
     assert "¥1,500,000.00" in check and "2025年3月15日" in check
-    assert post(client, f"/me/applications/{app_id}/submit", {}).status_code == 303  # type: ignore[attr-defined]
+    assert post(client, f"/me/applications/{app_id}/submit", {}).status_code == 303
 
 
 def test_the_pages_speak_english_and_an_open_draft_is_continued(client: TestClient) -> None:
