@@ -309,3 +309,14 @@ def test_the_pages_speak_english_and_an_open_draft_is_continued(client: TestClie
     app_id = r.headers["location"].split("/")[3]
     question = client.get(f"/me/applications/{app_id}/facts/rd_fen").text
     assert h1(question) == "What was the R&D investment in 2025?"
+
+
+def test_a_multipart_post_without_its_token_is_refused_on_every_page(client: TestClient) -> None:
+    log_in(client, "ent1")
+    home = client.get("/").text
+    for path in ("/me/applications/new", "/password", "/me/requests/new"):
+        r = client.post(path, data={"measure": "m05"}, files={"x": ("a.txt", b"x")}, follow_redirects=False)
+        assert r.status_code == 403, path
+    r = client.post("/me/applications/new", data={"measure": "nothing", "csrftoken": csrf_of(home)},
+                    files={"x": ("a.txt", b"x")}, follow_redirects=False)
+    assert r.status_code == 200 and h1(r.text) == "暂不能申请"  # the token in a multipart form counts
