@@ -59,7 +59,7 @@ def _working(request: Request, page: Page, application_id: int,
         yield s, actor, applications.own(s, actor=actor, application_id=application_id)
 
 
-def _base(page: Page, app: Application) -> str:
+def _timeline(app: Application) -> str:
     return f"/me/applications/{app.id}"
 
 
@@ -171,7 +171,7 @@ def _returned_reasons(s: Session, actor: Actor, app: Application) -> list[dict[s
 def tasks(request: Request, page: CurrentPage, application_id: int) -> HTMLResponse | RedirectResponse:
     with _working(request, page, application_id) as (s, actor, app):
         if app.state not in OPEN:
-            return page.redirect(_base(page, app))
+            return page.redirect(_timeline(app))
         found = _facts(s, actor, app)
         docs = documents.listing(s, actor=actor, application_id=app.id)
         account = _account(s, actor, app)
@@ -236,7 +236,7 @@ def facts(request: Request, page: CurrentPage, application_id: int) -> HTMLRespo
     """The next question, or (nothing left to ask) the answers given, each with a change link."""
     with _working(request, page, application_id) as (s, actor, app):
         if app.state not in OPEN:
-            return page.redirect(_base(page, app))
+            return page.redirect(_timeline(app))
         found = _facts(s, actor, app)
         shown: dict[str, Any] = {"id": app.id, "year": app.year, "measure": app.measure}
     if found.to_ask:
@@ -262,7 +262,7 @@ def question(request: Request, page: CurrentPage, application_id: int,
         return page.redirect(f"/me/applications/{application_id}/facts")
     with _working(request, page, application_id) as (s, _, app):
         if app.state not in OPEN:
-            return page.redirect(_base(page, app))
+            return page.redirect(_timeline(app))
         current = get_fact(_own_facts(s, app), QUESTIONS[column].at(app.year))
         shown: dict[str, Any] = {"id": app.id, "year": app.year, "measure": app.measure}
     return _question(page, shown, column, {}, "" if current is None else str(current))
@@ -279,7 +279,7 @@ def answer(request: Request, page: CurrentPage, application_id: int, column: str
         try:
             with _working(request, page, application_id, write=True) as (s, actor, app):
                 if app.state not in OPEN:
-                    return page.redirect(_base(page, app))
+                    return page.redirect(_timeline(app))
                 applications.set_fact(s, actor=actor, application_id=app.id, path=q.at(app.year),
                                       value=stored)
         except Refused:
@@ -423,7 +423,7 @@ def _check_page(request: Request, page: Page, application_id: int,
                 errors: dict[str, str]) -> HTMLResponse | RedirectResponse:
     with _working(request, page, application_id) as (s, actor, app):
         if app.state not in OPEN:
-            return page.redirect(_base(page, app))
+            return page.redirect(_timeline(app))
         found = _facts(s, actor, app)
         who = _who(s, actor, app)
         acct = _account(s, actor, app)
