@@ -205,7 +205,7 @@ def test_another_enterprise_finds_neither_the_pages_nor_the_documents(client: Te
     assert doc is not None
     other = TestClient(client.app, headers=HTML)
     log_in(other, "ent5")
-    for path in ("tasks", "organisation", "facts", "facts/rd_fen", "documents", "account", "commitment",
+    for path in ("tasks", "organisation", "facts", "facts/size", "documents", "account", "commitment",
                  "check", "submitted"):
         assert other.get(f"/me/applications/{app_id}/{path}").status_code == 404, path
     assert other.get(str(doc["href"])).status_code == 404
@@ -320,3 +320,21 @@ def test_a_multipart_post_without_its_token_is_refused_on_every_page(client: Tes
     r = client.post("/me/applications/new", data={"measure": "nothing", "csrftoken": csrf_of(home)},
                     files={"x": ("a.txt", b"x")}, follow_redirects=False)
     assert r.status_code == 200 and h1(r.text) == "暂不能申请"  # the token in a multipart form counts
+
+
+def test_facts_the_registry_vouches_for_are_never_asked(client: TestClient) -> None:
+    log_in(client, "ent2")
+    app_id = start(client, "m01.existing")
+    # the registry holds 运河数字's regional contribution (2023, 2024): 2025's is the office's to
+    # record, not the applicant's to type; nothing is asked, and check answers says so in words
+    facts = client.get(f"/me/applications/{app_id}/facts", follow_redirects=False)
+    assert facts.status_code == 200 and "无需另行填写" in facts.text
+    # nor by typing its address
+    assert client.get(f"/me/applications/{app_id}/facts/rc_fen", follow_redirects=False).headers[
+        "location"] == f"/me/applications/{app_id}/facts"
+    r = post(client, f"/me/applications/{app_id}/facts/rc_fen", {"value": "99999999"})
+    assert r.headers["location"] == f"/me/applications/{app_id}/facts"
+    sign(client, app_id, "钱峰")
+    check = client.get(f"/me/applications/{app_id}/check").text
+    assert h1(check) == "按目前的信息暂不符合条件"
+    assert "还缺少以下信息，需由产促办登记后才能计算：2025年度区域贡献" in check

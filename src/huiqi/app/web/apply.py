@@ -108,6 +108,11 @@ def _facts(s: Session, actor: Actor, app: Application) -> Facts:
     return Facts(seen.result, seen.refusal, list(dict.fromkeys(to_ask)), answered)
 
 
+def _asked(found: Facts, column: str) -> bool:
+    """A question this application asks: still to answer, or answered and open to change."""
+    return column in found.to_ask or column in {c for c, _ in found.answered}
+
+
 def _shown_value(page: Page, column: str, value: Any) -> str:
     kind = QUESTIONS[column].kind
     if kind == "size":
@@ -260,9 +265,11 @@ def question(request: Request, page: CurrentPage, application_id: int,
              column: str) -> HTMLResponse | RedirectResponse:
     if column not in QUESTIONS:
         return page.redirect(f"/me/applications/{application_id}/facts")
-    with _working(request, page, application_id) as (s, _, app):
+    with _working(request, page, application_id) as (s, actor, app):
         if app.state not in OPEN:
             return page.redirect(_timeline(app))
+        if not _asked(_facts(s, actor, app), column):
+            return page.redirect(f"/me/applications/{application_id}/facts")
         current = get_fact(_own_facts(s, app), QUESTIONS[column].at(app.year))
         shown: dict[str, Any] = {"id": app.id, "year": app.year, "measure": app.measure}
     return _question(page, shown, column, {}, "" if current is None else str(current))
@@ -280,6 +287,8 @@ def answer(request: Request, page: CurrentPage, application_id: int, column: str
             with _working(request, page, application_id, write=True) as (s, actor, app):
                 if app.state not in OPEN:
                     return page.redirect(_timeline(app))
+                if not _asked(_facts(s, actor, app), column):
+                    return page.redirect(f"/me/applications/{application_id}/facts")
                 applications.set_fact(s, actor=actor, application_id=app.id, path=q.at(app.year),
                                       value=stored)
         except Refused:
