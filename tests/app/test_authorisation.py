@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from huiqi.app.applications import documents
 from huiqi.app.applications import service as apps
 from huiqi.app.applications.models import Application
 from huiqi.app.auth import duties
@@ -160,6 +161,26 @@ def application(state: str) -> Callable[[District], Prepared]:
     return prepare
 
 
+def document(state: str) -> Callable[[District], Prepared]:
+    """An application in ``state`` with one supporting document (its file in the app's folder)."""
+    def prepare(d: District) -> Prepared:
+        org_id, _, code, ent = chain_leader(d)
+        folder = d.c.app.state.files  # type: ignore[attr-defined]
+
+        def draft(s: Session) -> tuple[int, int]:
+            app = apps.start(s, actor=ent, measure="m01.new", year=2024)
+            doc = documents.upload(s, actor=ent, folder=folder, application_id=app.id, label="证明",
+                                   filename="a.pdf", data=PDF)
+            return app.id, doc.id
+        app_id, doc_id = d.run(draft)
+        if state != "draft":
+            d.run(lambda s: apps.submit(s, actor=ent, application_id=app_id, accept_commitment=True,
+                                        signatory="张三"))
+        return Prepared({"application_id": str(app_id), "document_id": str(doc_id), "uscc": code},
+                        {APP: fresh_user(d, APP, org_id)})
+    return prepare
+
+
 def offer(d: District) -> Prepared:
     """A newly listed enterprise is offered （二十四） without application (免申即享)."""
     org_id, name, _, _ = chain_leader(d)
@@ -213,6 +234,8 @@ def victim(d: District) -> Prepared:
     return Prepared({"user_id": str(user_id)})
 
 
+PDF = b"%PDF-1.4\n%%EOF\n"
+UPLOAD = {"files": {"file": ("a.pdf", PDF, "application/pdf")}, "data": {"label": "证明"}}
 CSV = {"files": {"file": ("orgs.csv", "uscc,name,kind\n91110112MA01W0001H,甲,enterprise\n", "text/csv")}}
 FACT_ROWS = f"uscc,year,name,value,source\n{CHAIN_LEADER_USCC},2024,employees,10,x\n"
 FACTS = {"files": {"file": ("facts.csv", FACT_ROWS, "text/csv")}}
@@ -290,6 +313,14 @@ POLICY: dict[tuple[str, str], Rule] = {
         prepare=application("draft")),
     ("POST", "/applications/{application_id}/submit"): Rule(frozenset({APP}), body=json({
         "accept_commitment": True, "signatory": "张三"}), prepare=application("draft")),
+    ("POST", "/applications/{application_id}/documents"): Rule(frozenset({APP}), ok=201, body=UPLOAD,
+                                                              prepare=application("draft")),
+    ("GET", "/applications/{application_id}/documents"): Rule(BUSINESS | {APP},
+                                                             prepare=document("in_review")),
+    ("GET", "/applications/{application_id}/documents/{document_id}"): Rule(
+        BUSINESS | {APP}, prepare=document("in_review")),
+    ("DELETE", "/applications/{application_id}/documents/{document_id}"): Rule(
+        frozenset({APP}), ok=204, prepare=document("draft")),
     ("POST", "/applications/{application_id}/review"): Rule(frozenset({REV}), body=json({"approve": True}),
                                                            prepare=application("in_review")),
     ("POST", "/applications/{application_id}/decision"): Rule(frozenset({OFF}), body=json({
@@ -439,7 +470,7 @@ def test_the_administrators_decide_nothing_and_read_no_business_records() -> Non
     business = [k for k in POLICY if k[0] == "GET" and k[1].split("/")[1] in (
         "applications", "offers", "service-packages", "organisations", "persons", "matches",
         "requests", "payments", "budgets")]
-    assert len(business) == 17 and all(not ADMINS & POLICY[k].roles for k in business)
+    assert len(business) == 19 and all(not ADMINS & POLICY[k].roles for k in business)
 
 
 def test_user_management_is_split_between_the_three_administrators() -> None:

@@ -105,6 +105,50 @@ def test_the_second_factor_set_up_passes_axe(browser: Browser, server: str, lang
     assert {k: v for k, v in found.items() if v} == {}
 
 
+@pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
+def test_the_application_wizard_passes_axe(browser: Browser, server: str, lang: str, width: int,
+                                           senior: bool) -> None:
+    """ent3's draft (m07.rd, the demo's) and its returned application (m10): every task page and
+    its errors; check answers and the confirmation are checked in test_apply_journey."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    log_in(page, server, "ent3")
+    found = {"home-ent3": _violations(page)}
+    page.goto(f"{server}/policies/m07.rd")
+    found["measure-logged-in"] = _violations(page)
+    page.locator("form[action='/me/applications/new'] button[type=submit]").click()  # the draft
+    page.wait_for_load_state()
+    tasks = page.url.removeprefix(server)
+    assert tasks.endswith("/tasks")
+    base = tasks.removesuffix("/tasks")
+    for name in ("tasks", "organisation", "account", "documents", "commitment", "facts/rd_fen"):
+        page.goto(f"{server}{base}/{name}")
+        found[name] = _violations(page)
+        if width == 375:
+            shot(page, f"apply-{name.replace('/', '-')}-{lang}-phone-senior")
+        form = page.locator(f"form[action='{base}/{name}'] button[type=submit]")
+        if form.count():
+            form.last.click()  # nothing filled in: the errors
+            page.wait_for_load_state()
+            found[f"{name}-errors"] = _violations(page)
+    page.goto(f"{server}/")
+    timelines = page.locator("main a[href^='/me/applications/']").evaluate_all(
+        "links => links.map(a => a.pathname)")
+    for href in timelines:
+        page.goto(server + href)
+        found[href] = _violations(page)
+        fix = page.locator("main a[href$='/tasks']")
+        if fix.count() and href != base:
+            fix.first.click()
+            page.wait_for_load_state()
+            found[f"{href}/tasks"] = _violations(page)
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
 def test_the_high_contrast_theme_passes_axe(browser: Browser, server: str) -> None:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()

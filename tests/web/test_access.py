@@ -15,8 +15,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from huiqi.app import web
+from huiqi.app.applications import documents
 from huiqi.app.applications import service as applications
 from huiqi.app.auth.roles import Actor, Role
+from huiqi.app.db import transaction
 from huiqi.app.matching import service as matching
 from tests.web.conftest import HTML, log_in
 
@@ -27,6 +29,7 @@ USERS = {"anonymous": None, "ent5": "ent5", "ent1": "ent1", "reviewer": "econ", 
 STAFF = ("reviewer", "office", "finance", "auditor", "admin", "security", "auditadmin")
 
 SHOWN, LOGIN, REFUSED = "shown", "login", "refused"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EVERYONE = dict.fromkeys(USERS, SHOWN)
 USERS_ONLY = {"anonymous": LOGIN} | dict.fromkeys(list(USERS)[1:], SHOWN)
 OWNER = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": REFUSED} | dict.fromkeys(STAFF, REFUSED)
@@ -49,6 +52,17 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "/mode": ("/mode?senior=0", EVERYONE),
     "/password": ("/password", USERS_ONLY),
     "/me/applications/{application_id}": ("/me/applications/{application}", OWNER),
+    "/me/applications/{application_id}/tasks": ("/me/applications/{draft}/tasks", OWNER),
+    "/me/applications/{application_id}/organisation": ("/me/applications/{draft}/organisation", OWNER),
+    "/me/applications/{application_id}/account": ("/me/applications/{draft}/account", OWNER),
+    "/me/applications/{application_id}/facts": ("/me/applications/{draft}/facts", OWNER),
+    "/me/applications/{application_id}/facts/{column}": ("/me/applications/{draft}/facts/rd_fen", OWNER),
+    "/me/applications/{application_id}/documents": ("/me/applications/{draft}/documents", OWNER),
+    "/me/applications/{application_id}/documents/{document_id}": (
+        "/me/applications/{draft}/documents/{document}", OWNER),
+    "/me/applications/{application_id}/commitment": ("/me/applications/{draft}/commitment", OWNER),
+    "/me/applications/{application_id}/check": ("/me/applications/{draft}/check", OWNER),
+    "/me/applications/{application_id}/submitted": ("/me/applications/{application}/submitted", OWNER),
     "/me/offers/{offer_id}": ("/me/offers/{offer}", OWNER),
     "/me/offers/{offer_id}/done": ("/me/offers/{offer}/done", OWNER),
     "/me/requests": ("/me/requests", APPLICANTS),
@@ -64,13 +78,19 @@ def test_every_page_is_in_the_table() -> None:
 
 @pytest.fixture(scope="module")
 def ids(demo_app: FastAPI) -> dict[str, int]:
-    """ent5's first application and its offer (any state: the pages show every state)."""
+    """ent5's first application and its offer (any state: the pages show every state), and a draft
+    of ent5's with a document (the wizard's pages)."""
     ent5 = Actor("ent5", Role.APPLICANT, org_id=5)
     with demo_app.state.readers() as s, s.begin():
         apps = applications.listing(s, actor=ent5)
         offers = matching.offers(s, actor=ent5)
         assert apps and offers, "the demo gives ent5 an application and an offer"
-        return {"application": apps[0].id, "offer": offers[0].id}
+        found = {"application": apps[0].id, "offer": offers[0].id}
+    with transaction(demo_app.state.sessions) as s:
+        draft = applications.start(s, actor=ent5, measure="m07.rd", year=2025)
+        doc = documents.upload(s, actor=ent5, folder=demo_app.state.files, application_id=draft.id,
+                               label="研发费用专项审计报告", filename="audit.pdf", data=PDF)
+        return found | {"draft": draft.id, "document": doc.id}
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +139,9 @@ def test_every_form_post_is_refused_without_the_csrf_token(clients: dict[str, Te
                     if isinstance(r, APIRoute) and "POST" in r.methods})
     assert posts
     for path in posts:
-        url = path.replace("{application_id}", str(ids["application"])).replace(
-            "{offer_id}", str(ids["offer"]))
+        url = path.replace("{application_id}", str(ids["draft"])).replace(
+            "{offer_id}", str(ids["offer"])).replace("{document_id}", str(ids["document"])).replace(
+            "{column}", "rd_fen")
         for headers in ({}, {"HX-Request": "true"}):
             r = owner.post(url, data={"x": "1"}, headers=headers, follow_redirects=False)
             assert r.status_code == 403, f"POST {url} {headers}: {r.status_code}"

@@ -21,7 +21,7 @@ from huiqi.app.budget.bank import LocalBank
 from huiqi.app.budget.models import POOL_YEAR
 from huiqi.app.db import make_engine, sessions, transaction
 from huiqi.app.registry import service as registry
-from huiqi.app.registry.schemas import BankAccount, FactIn, OrganisationIn, RecognitionIn
+from huiqi.app.registry.schemas import BankAccount, FactIn, OrganisationIn, PersonIn, RecognitionIn
 from huiqi.app.settings import service as settings
 from huiqi.facts.case import Level
 
@@ -61,7 +61,7 @@ def load(url: str) -> Loaded | None:
             if s.scalar(select(func.count(User.id))):
                 return None
         ids = _registry(factory)
-        users = _users(factory, ids)
+        users = _users(factory, ids) + _talent(factory)
         _applications(factory, engine, ids)
         _offers_and_requests(factory, ids)
         return Loaded(users)
@@ -127,6 +127,20 @@ def _users(factory: sessionmaker[Session], ids: list[int]) -> list[str]:
                           must_change=False)
             names.append(f"ent{i}")
     return names
+
+
+def _talent(factory: sessionmaker[Session]) -> list[str]:
+    """A talent selected into 运河英才 (（二十一）), who may apply for the housing subsidy."""
+    with transaction(factory) as s:
+        person = registry.create_person(s, actor=OFFICE, data=PersonIn(
+            name="李明", id_number="11010519491231002X",
+            bank_account=BankAccount(bank_name="北京银行通州支行", account_no="6222000011112222",
+                                     account_name="李明")))
+        registry.add_recognition(s, actor=OFFICE, org_id=None, person_id=person.id, data=RecognitionIn(
+            kind="talent", subtype="A", recognised_on=date(2024, 4, 1), reference="运河英才入选通知"))
+        auth.new_user(s, by="demo-loader", username="talent1", password=PASSWORD, role=Role.APPLICANT,
+                      display_name="李明", person_id=person.id, must_change=False)
+    return ["talent1"]
 
 
 def _step(factory: sessionmaker[Session], fn: Callable[[Session], object]) -> None:

@@ -1,5 +1,6 @@
 """Every table of the platform, imported in one place for migrations and metadata."""
 
+from huiqi.app.applications.documents import Document
 from huiqi.app.applications.models import Application, Decision, Review, Step
 from huiqi.app.audit.models import AuditEntry
 from huiqi.app.auth.models import LoginThrottle, PasswordHistory, Token, User, UserRequest
@@ -20,7 +21,8 @@ from huiqi.app.settings.models import MeasureConfig, Setting
 
 __all__ = [
     "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry",
-    "Decision", "LedgerEntry", "LoginThrottle", "Match", "MatchRun", "MeasureConfig", "Organisation",
-    "ParameterChange", "PasswordHistory", "Payment", "PaymentBatch", "Person", "Recognition", "Review",
-    "ServicePackage", "ServiceRequest", "Setting", "Step", "Token", "User", "UserRequest",
+    "Decision", "Document", "LedgerEntry", "LoginThrottle", "Match", "MatchRun", "MeasureConfig",
+    "Organisation", "ParameterChange", "PasswordHistory", "Payment", "PaymentBatch", "Person",
+    "Recognition", "Review", "ServicePackage", "ServiceRequest", "Setting", "Step", "Token", "User",
+    "UserRequest",
 ]

@@ -22,7 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from huiqi.app.api.problems import problem
 from huiqi.app.config import Config
 
-UPLOADS = "/imports/"  # file uploads have their own, larger limit
+UPLOADS = "/imports/"  # file uploads have their own, larger limit: imports and documents
+DOCUMENTS = "/documents"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -46,7 +47,9 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        limit = (self.config.upload_max_bytes if scope["path"].startswith(UPLOADS)
+        path = scope["path"]
+        limit = (self.config.upload_max_bytes
+                 if path.startswith(UPLOADS) or path.rstrip("/").endswith(DOCUMENTS)
                  else self.config.body_max_bytes)
         declared = headers.get("content-length", "")
         if declared and (not declared.isdigit() or int(declared) > limit):

@@ -20,6 +20,7 @@ from huiqi.app.api import (
     audit,
     budget,
     calculator,
+    documents,
     imports,
     matching,
     origin,
@@ -32,6 +33,7 @@ from huiqi.app.api import (
 from huiqi.app.api.docs import DocsLogin
 from huiqi.app.api.guard import BodyGuard
 from huiqi.app.api.headers import SecurityHeaders
+from huiqi.app.applications.documents import folder_for as files_folder
 from huiqi.app.auth.service import SessionPolicy
 from huiqi.app.config import Config, current
 from huiqi.app.db import DEFAULT_URL, make_engine, normalise_url, sessions
@@ -64,14 +66,15 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     origin.install(app)  # audit: each request's source address and user agent; periodic checkpoints
     app.state.config = config
     app.state.calc_limiter = MovingWindowRateLimiter(MemoryStorage())
+    app.state.files = files_folder(url)  # supporting documents, outside the web root
 
     problems.install(app)
     # outermost last: headers on every answer, then the body's limits, then the docs' login
     app.add_middleware(DocsLogin, public=config.public_docs)
     app.add_middleware(BodyGuard, config=config)
     app.add_middleware(SecurityHeaders)
-    for module in (session, calculator, registry, imports, applications, matching, budget, requests,
-                   audit, settings):
+    for module in (session, calculator, registry, imports, applications, documents, matching, budget,
+                   requests, audit, settings):
         app.include_router(module.router)
     web.install(app)  # the pages, at /, outside the OpenAPI schema
     return app

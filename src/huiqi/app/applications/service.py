@@ -3,6 +3,8 @@ decide within the ceiling, appeal once, withdraw. Every transition goes through 
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from huiqi.app.parameters.service import current_version, policy, policy_at, sna
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import Organisation, Person
 from huiqi.app.settings import service as settings
+from huiqi.engine.explain import Result
 from huiqi.engine.money import fen_to_yuan, yuan_to_fen
 
 READERS = (Role.APPLICANT, Role.REVIEWER, Role.OFFICE, Role.FINANCE, Role.AUDITOR)
@@ -55,20 +58,32 @@ def move(session: Session, *, actor: Actor, app: Application, action: Action,
            entity_id=app.id, before={"state": before}, after={"state": to.value, "note": note}, at=now)
 
 
-def get(session: Session, *, actor: Actor, application_id: int, for_change: bool = False) -> Application:
+def get(session: Session, *, actor: Actor, application_id: int, for_change: bool = False,
+        hide: bool = False) -> Application:
     """One application, if the actor may see it: applicants their own, reviewers those their
     department reviews; the administrator decides and reads none. ``for_change`` locks the row
-    and reads it afresh, so that two people acting on it at once take turns."""
+    and reads it afresh, so that two people acting on it at once take turns. ``hide``: another
+    beneficiary's application reads as not found (the wizard's pages and documents)."""
     actor.require(*READERS)
     app = session.get(Application, application_id, with_for_update=True if for_change else None,
                       populate_existing=for_change)
     if app is None:
+        raise NotFound(f"application {application_id} not found")
+    if hide and actor.role is Role.APPLICANT and not actor.owns(org_id=app.org_id, person_id=app.person_id):
         raise NotFound(f"application {application_id} not found")
     actor.check_can_see(org_id=app.org_id, person_id=app.person_id)
     if actor.role is Role.REVIEWER and session.scalar(select(Review.id).where(
             Review.application_id == app.id, Review.department == actor.department).limit(1)) is None:
         raise Forbidden(f"department {actor.department} does not review application {app.id}")
     return app
+
+
+def own(session: Session, *, actor: Actor, application_id: int, for_change: bool = False) -> Application:
+    """The application this applicant works on (the wizard, its documents): whose it is, and
+    whether this user may work on it. Today an applicant user works on its own organisation's
+    (or its own person's) applications; another's reads as not found."""
+    actor.require(Role.APPLICANT)
+    return get(session, actor=actor, application_id=application_id, for_change=for_change, hide=True)
 
 
 def listing(session: Session, *, actor: Actor, state: str | None = None, measure: str | None = None,
@@ -164,6 +179,77 @@ def update_facts(session: Session, *, actor: Actor, application_id: int,
     app.facts, app.sources, app.claims, app.updated_at = kept, sources, claims, utcnow()
     session.flush()
     return app
+
+
+def set_fact(session: Session, *, actor: Actor, application_id: int, path: str,
+             value: str) -> Application:
+    """One fact of the applicant's own beneficiary (a dotted path, as the case schema names it),
+    the other facts kept: the wizard's one question per page."""
+    app = own(session, actor=actor, application_id=application_id)
+    facts = copy.deepcopy(app.facts)
+    mine = evaluation.beneficiary_id(session, app)
+    ben = next((b for b in facts.get("beneficiaries", []) if b.get("id") == mine), None)
+    if ben is None:
+        raise Refused(f"facts.beneficiaries: the applicant {mine} is not among the beneficiaries")
+    *parents, leaf = path.split(".")
+    node = ben
+    for key in parents:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise Refused(f"{path}: not a place for a value")
+    node[leaf] = value
+    return update_facts(session, actor=actor, application_id=application_id, facts=facts)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The engine's view of an application as its facts stand now (nothing is kept): the result
+    row, or why there is none; where each of the applicant's facts comes from."""
+
+    result: Result | None
+    refusal: str | None
+    sources: dict[str, str]
+
+
+def assess(session: Session, *, actor: Actor, application_id: int) -> Assessment:
+    app = get(session, actor=actor, application_id=application_id, hide=True)
+    _, sources, _ = evaluation.vouched(session, app, app.facts)
+    mine = sources.get(evaluation.beneficiary_id(session, app), {})
+    try:
+        result = evaluation.pick(evaluation.evaluate(session, app, policy_at(session), app.facts), app.item)
+    except Refused as exc:
+        return Assessment(None, exc.message, mine)
+    return Assessment(result, None, mine)
+
+
+def sign(session: Session, *, actor: Actor, application_id: int, accept: bool,
+         signatory: str, now: datetime | None = None) -> Application:
+    """Sign the commitment (告知承诺) for the next submission: the one place that decides who
+    may sign for the applicant. ``submit`` takes the signature from here."""
+    now = now or utcnow()
+    app = own(session, actor=actor, application_id=application_id, for_change=True)
+    if app.state not in (State.DRAFT, State.RETURNED):
+        raise Conflict(f"state: the commitment is signed while draft or returned, not {app.state}")
+    signatory = " ".join(signatory.split())
+    if not signatory:
+        raise Refused("signatory: name the person who signs (签署人)")
+    if len(signatory) > 60:
+        raise Refused("signatory: at most 60 characters")
+    if not accept:
+        raise Refused("accept_commitment: the commitment (告知承诺) must be accepted to submit")
+    app.commitment = {"accepted": True, "signatory": signatory, "at": now.isoformat(),
+                      "text_zh": COMMITMENT_ZH, "text_en": COMMITMENT_EN, "for_round": app.round + 1}
+    record(session, actor=actor, action="application.sign", entity="application", entity_id=app.id,
+           after={"signatory": signatory, "for_round": app.round + 1}, at=now)
+    session.flush()
+    return app
+
+
+def signed(app: Application) -> dict[str, Any] | None:
+    """The commitment signed for the coming submission, if any (one signed for an earlier round
+    does not count: a returned application is signed again)."""
+    c = app.commitment or {}
+    return c if c.get("accepted") and c.get("for_round") == app.round + 1 else None
 
 
 def submit(session: Session, *, actor: Actor, application_id: int, accept_commitment: bool,

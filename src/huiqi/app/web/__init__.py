@@ -18,11 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from huiqi.app.errors import DomainError
-from huiqi.app.web import applications, calculator, library, login, matching, pages, password, requests
-from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_page
+from huiqi.app.web import applications, apply, calculator, library, login, matching, pages, password, requests
+from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_multipart, is_page
 
 STATIC = Path(__file__).parent / "static"
-MODULES = (pages, login, password, library, calculator, matching, applications, requests)
+MODULES = (pages, login, password, library, calculator, matching, apply, applications, requests)
 """The page modules, each with its ``router`` (their routes are left out of the API's schema)."""
 # The CSRF cookie's signing key: set HUIQI_SECRET_KEY when several worker processes serve the
 # site (each must accept the others' tokens); otherwise each start makes its own.
@@ -38,7 +38,9 @@ class _Pages:
 
 
 def _skip(scope: dict[str, Any]) -> bool:
-    return not is_page(scope["path"])  # the API authenticates by bearer token, not by cookie
+    # the API authenticates by bearer token, not by cookie; a page's multipart POST (an upload)
+    # is checked by the pages themselves (deps._multipart_csrf)
+    return not is_page(scope["path"]) or is_multipart(scope)
 
 
 async def _csrf_failed(scope: dict[str, Any], send: Any, message_id: int) -> None:

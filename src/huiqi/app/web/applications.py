@@ -41,7 +41,9 @@ def application(request: Request, page: CurrentPage, application_id: int) -> HTM
         steps = applications.steps(s, actor=actor, application_id=application_id)
         events = [{"label": words.get(st.action, (st.action, ""))[0],
                    "by": words.get(st.action, ("", ""))[1], "at": st.at, "state": st.to_state,
-                   "days": st.elapsed_days, "note": st.note if st.action in REASONED else None}
+                   "days": st.elapsed_days, "note": st.note if st.action in REASONED else None,
+                   # the latest return, while the application waits for its correction
+                   "fix": st.action == "return" and app.state == "returned" and st is steps[-1]}
                   for st in reversed(steps)]
         shown: dict[str, Any] = {"id": app.id, "measure": app.measure, "year": app.year, "state": app.state,
                  "ceiling": None if app.ceiling_fen is None else fen_to_yuan(app.ceiling_fen),

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
@@ -24,6 +22,7 @@ from huiqi.app import ratelimit
 from huiqi.app.parameters import service as parameters
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.app.web.library import kinds, titles
+from huiqi.app.web.questions import QUESTIONS, question_text, read_answer, set_fact, size_words
 from huiqi.calculator import Calculation, InputError, calculate, parse_case
 from huiqi.engine.explain import Result
 
@@ -33,51 +32,6 @@ router = APIRouter(include_in_schema=False)
 # one's (the engine needs one; nobody is asked for theirs to look up the law).
 ANONYMOUS_USCC = "91110112MA01E00028"
 MAX_TOKEN = 4000  # characters: the answers of one case fit easily; a bigger token is refused
-SIZES = ("large", "medium", "small", "micro")
-
-
-@dataclass(frozen=True)
-class Question:
-    """A fact the engine may report missing, and where the answer goes in the case file."""
-
-    kind: str  # "money", "size" or "text"
-    path: str  # dotted, {y}: the year asked about, {y1}: the year before
-
-
-QUESTIONS: dict[str, Question] = {
-    "size": Question("size", "size.class"),
-    "rc_fen": Question("money", "regional_contribution.{y}"),
-    "rc_prev_fen": Question("money", "regional_contribution.{y1}"),
-    "rc_prev2_fen": Question("money", "regional_contribution.{y2}"),
-    "rd_fen": Question("money", "rd_investment.{y}"),
-    "revenue_fen": Question("money", "size.revenue"),
-    "fm_investment_fen": Question("money", "fund_manager.investment_scale"),
-    "fm_exit_prev_fen": Question("money", "fund_manager.exit_return_prev_year"),
-    "talent_tier": Question("text", "talent.tier"),
-}
-
-
-def question_text(page: Page, column: str, year: int) -> tuple[str, str]:
-    """The question (the page's h1) and its hint."""
-    money_hint = page._("单位：元，可精确到分，例如 1234567.89")
-    texts = {
-        "size": (page._("贵单位的企业规模是？"),
-                 page._("按《中小企业划型标准规定》（工信部联企业〔2011〕300号）划分")),
-        "rc_fen": (page._("%(year)s年度的区域贡献是多少？", year=year), money_hint),
-        "rc_prev_fen": (page._("%(year)s年度的区域贡献是多少？", year=year - 1), money_hint),
-        "rc_prev2_fen": (page._("%(year)s年度的区域贡献是多少？", year=year - 2), money_hint),
-        "rd_fen": (page._("%(year)s年度的研发投入是多少？", year=year), money_hint),
-        "revenue_fen": (page._("上一年度营业收入是多少？"), money_hint),
-        "fm_investment_fen": (page._("%(year)s年度的实际投资规模是多少？", year=year), money_hint),
-        "fm_exit_prev_fen": (page._("%(year)s年度项目退出的投资收益是多少？", year=year - 1), money_hint),
-        "talent_tier": (page._("入选“运河英才”计划的人才层级是？"), page._("按入选通知填写")),
-    }
-    return texts[column]
-
-
-def size_words(page: Page) -> dict[str, str]:
-    return {"large": page._("大型企业"), "medium": page._("中型企业"), "small": page._("小型企业"),
-            "micro": page._("微型企业")}
 
 
 # --- the answers so far, carried in the URL ---------------------------------------------------
@@ -118,14 +72,6 @@ def case_of(state: dict[str, Any]) -> dict[str, Any]:
     return {"year": state["year"], "beneficiaries": [beneficiary]}
 
 
-def _set(facts: dict[str, Any], path: str, value: str) -> None:
-    *parents, leaf = path.split(".")
-    node = facts
-    for key in parents:
-        node = node.setdefault(key, {})
-    node[leaf] = value
-
-
 def _run(request: Request, state: dict[str, Any]) -> Calculation:
     ratelimit.hit(request, "calculator-page", request.app.state.config.calc_page_rate)
     with reading(request) as s:
@@ -143,18 +89,6 @@ def _next_question(state: dict[str, Any], calc: Calculation) -> tuple[str, list[
             if column in QUESTIONS and column not in skip:
                 return column, [x for x in calc.results if column in x.missing_columns]
     return None
-
-
-def parse_money(text: str) -> Decimal | None:
-    """Yuan typed by a person: commas, spaces and ¥ allowed; at most two decimals; None if bad."""
-    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**14:
-        return None
-    return value.quantize(Decimal("0.01"))
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -227,27 +161,12 @@ def answer(request: Request, page: CurrentPage, c: str = "", ask: str = "", valu
     if skip:
         state["skip"] = [*state.get("skip", []), ask]
         return page.redirect("/calculator/questions?c=" + encode(state))
-    y = state["year"]
-    path = q.path.format(y=y, y1=y - 1, y2=y - 2)
-    error = ""
-    if q.kind == "money":
-        amount = parse_money(value)
-        if not value.strip():
-            error = page._("请输入金额，或选择“不清楚，跳过”")
-        elif amount is None:
-            error = page._("金额应为不小于零的数字，最多两位小数，例如 1234567.89")
-        else:
-            _set(state["facts"], path, f"{amount:.2f}")
-    elif q.kind == "size":
-        if value not in SIZES:
-            error = page._("请选择企业规模")
-        else:
-            _set(state["facts"], path, value)
+    if q.kind == "money" and not value.strip():
+        error = page._("请输入金额，或选择“不清楚，跳过”")
     else:
-        if not value.strip() or len(value) > 16:
-            error = page._("请填写人才层级（不超过16个字）")
-        else:
-            _set(state["facts"], path, value.strip())
+        stored, error = read_answer(page, q, value)
+        if stored is not None:
+            set_fact(state["facts"], q.at(state["year"]), stored)
     if error:
         calc = _run(request, state)
         needing = [r for r in calc.results if ask in r.missing_columns]

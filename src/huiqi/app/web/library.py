@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from huiqi.app.errors import NotFound
 from huiqi.app.parameters import service as parameters
+from huiqi.app.settings import service as settings
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.calculator import InputError, calculate, parse_case
 from huiqi.engine.explain import param_value
@@ -101,6 +102,8 @@ def _param_text(p: Resolved) -> str:
 def measure(request: Request, page: CurrentPage, measure_id: str) -> HTMLResponse:
     with reading(request) as s:
         pol = parameters.policy_at(s)
+        # 免申即享 measures are offered, never applied for
+        offered = measure_id in pol.texts and settings.measure_config(s, measure_id).no_application
     if measure_id not in pol.texts:
         raise NotFound(f"no measure {measure_id}")
     t, m = pol.texts[measure_id], pol.measures[measure_id]
@@ -124,6 +127,7 @@ def measure(request: Request, page: CurrentPage, measure_id: str) -> HTMLRespons
                  "since": p.since, "reference": p.reference, "placeholder": p.placeholder}
                 for p in params],
         example=worked_examples().get(measure_id), anchor=clause_anchor,
+        can_apply=t.kind.value == "ceiling" and not offered,
     )
 
 

@@ -13,7 +13,9 @@ from huiqi.app import worklist
 from huiqi.app.applications import service as applications
 from huiqi.app.auth.roles import Role
 from huiqi.app.matching import service as matching
+from huiqi.app.parameters import service as parameters
 from huiqi.app.registry import service as registry
+from huiqi.app.settings import service as settings
 from huiqi.app.web.deps import (
     CONTRAST_COOKIE,
     MODE_COOKIE,
@@ -59,11 +61,22 @@ def _applicant(request: Request, page: Page) -> dict[str, Any]:
     actor = page.require(Role.APPLICANT)
     with reading(request) as s:
         org = registry.get_org(s, actor=actor, org_id=actor.org_id) if actor.org_id else None
+        person = (registry.get_person(s, actor=actor, person_id=actor.person_id)
+                  if actor.person_id and not actor.org_id else None)
         found = matching.matches(s, actor=actor) if actor.org_id else []
         offers = matching.offers(s, actor=actor, state="offered")
         apps = applications.listing(s, actor=actor)
+        pol = parameters.policy()
+        # what may be applied for online: sums (not services), not granted as offers (免申即享)
+        appliable = {mid for mid, t in pol.texts.items() if t.kind.value == "ceiling"
+                     and not settings.measure_config(s, mid).no_application}
         return {
             "org": None if org is None else {"name": org.name, "uscc": _mask(org.uscc)},
+            "person": None if person is None else {"name": person.name},
+            # a talent's own measures (the matching runs over organisations)
+            "mine": sorted(mid for mid in appliable if "person" in pol.measures[mid].source.kinds)
+            if person is not None else [],
+            "appliable": appliable,
             "eligible": [_match(m, page) for m in found if m.status == "eligible"],
             "incomplete": [_match(m, page) for m in found if m.status == "incomplete"],
             "offers": [{"id": a.id, "measure": a.measure, "deadline": a.offer_deadline,
