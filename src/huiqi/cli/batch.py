@@ -180,7 +180,7 @@ def simulate_cmd(
             st.stage("drawing charts 绘图")
             files += write_charts(sim, policy(), out_dir)
     _print_simulation(sim)
-    out.print("outputs: " + ", ".join(str(f) for f in files), highlight=False)
+    out.print("outputs: " + ", ".join(str(f) for f in files), highlight=False, soft_wrap=True)
 
 
 def _pct(value: Decimal | None) -> str:

@@ -1,0 +1,195 @@
+"""The terminal as a user meets it: 80 columns and pipes keep every amount and 统一社会信用代码
+whole on one line; progress goes to a terminal's stderr only, and never changes the results."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+from huiqi.cli import app
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+REFORM = EXAMPLES / "reforms" / "rate-60.yaml"
+CHAIN_LEADER = "91110112MA01E00015"
+YEAR = 2025
+runner = CliRunner()
+
+
+def _run(*args: str, columns: int = 80) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": str(columns)})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _whole(value: str, out: str) -> bool:
+    """``value`` stands on one line, not part of a longer number."""
+    pattern = re.compile(rf"(?<![\d,.]){re.escape(value)}(?![\d,]|\.\d)")
+    return any(pattern.search(line) for line in out.splitlines())
+
+
+def _fits(out: str, columns: int) -> bool:
+    return all(cell_len(line) <= columns for line in out.splitlines())
+
+
+def _table(out: str) -> str:
+    """The lines of the first table, to its bottom border (the explanations follow as prose)."""
+    lines = out.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("└"))
+    return "\n".join(lines[:end + 1])
+
+
+def _wan(yuan: Decimal) -> str:
+    return f"{(yuan / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+@pytest.fixture(scope="module")
+def pop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pop") / "district"
+    result = runner.invoke(app, ["synth", "--out", str(path), "--enterprises", "1500",
+                                 "--year", str(YEAR), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+# chain-leader.yaml, worked by hand: m01.new 70% × 12,000,000 = 8,400,000; m07.rd
+# min(3,000,000, 10% × 25,000,000) = 2,500,000; m10 小巨人 3,000,000; total 13,900,000.
+CALC_AMOUNTS = ("8,400,000.00", "2,500,000.00", "3,000,000.00", "13,900,000.00", "12,000,000.00",
+                "25,000,000.00")
+
+
+@pytest.mark.parametrize("columns", [80, 60, 40])
+def test_calc_keeps_every_amount_and_code_whole_at_any_width(columns: int) -> None:
+    code, out, _ = _run("calc", str(EXAMPLES / "chain-leader.yaml"), columns=columns)
+    assert code == 0
+    for amount in CALC_AMOUNTS:
+        assert _whole(amount, out), amount
+    # the beneficiary on every result (23 measures), never split
+    assert sum(CHAIN_LEADER in line for line in out.splitlines()) >= 23
+    assert not re.search(r"(?<![0-9A-Z])9111011\w{0,10}$", out, re.MULTILINE)
+
+
+def test_at_80_columns_calc_is_a_table_whose_lines_fit() -> None:
+    _, out, _ = _run("calc", str(EXAMPLES / "chain-leader.yaml"))
+    table = _table(out)
+    assert "┏" in table and _fits(table, 80)
+    row = next(line for line in table.splitlines() if "8,400,000.00" in line)
+    assert CHAIN_LEADER in row
+
+
+def test_narrower_than_the_table_calc_prints_one_block_per_result() -> None:
+    _, out, _ = _run("calc", str(EXAMPLES / "chain-leader.yaml"), columns=40)
+    assert "┏" not in out
+    assert f"申请人 beneficiary: {CHAIN_LEADER}" in out.splitlines()
+    assert "上限 ceiling 元 / 万元: 8,400,000.00" in out.splitlines()
+
+
+def test_piped_output_has_no_colour_and_is_not_folded_to_a_nearby_terminal() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "FORCE_COLOR"}}
+    done = subprocess.run([sys.executable, "-m", "huiqi", "calc", str(EXAMPLES / "chain-leader.yaml")],
+                          capture_output=True, text=True, env=env, check=True, timeout=120)
+    assert "\x1b" not in done.stdout
+    assert max(cell_len(line) for line in done.stdout.splitlines()) > 80  # laid out for 120
+    assert _fits(_table(done.stdout), 120)
+    for amount in CALC_AMOUNTS:
+        assert _whole(amount, done.stdout), amount
+
+
+def _measure_totals(results: Path) -> dict[str, Decimal]:
+    rows = duckdb.sql(f"SELECT measure, sum(ceiling) FROM read_parquet('{results}') "
+                      "WHERE status = 'eligible' GROUP BY measure").fetchall()
+    return {m: Decimal(t) for m, t in rows if t}
+
+
+@pytest.mark.parametrize("columns", [80, 50])
+def test_match_summary_keeps_each_measures_total_whole(pop: Path, tmp_path: Path,
+                                                       columns: int) -> None:
+    results = tmp_path / "r.parquet"
+    code, out, err = _run("match", str(pop), "--out", str(results), columns=columns)
+    assert code == 0, err
+    totals = _measure_totals(results)
+    assert len(totals) > 10
+    for measure, total in totals.items():
+        assert _whole(_wan(total), out), (measure, _wan(total))
+    assert _whole(_wan(sum(totals.values(), Decimal(0))), out)
+    assert _fits(out, columns) if columns == 80 else "┏" not in out
+
+
+def test_simulate_keeps_baseline_and_reform_totals_whole_at_80_columns(pop: Path,
+                                                                        tmp_path: Path) -> None:
+    code, out, err = _run("simulate", str(pop), "--reform", str(REFORM), "--out",
+                          str(tmp_path / "sim"), "--no-charts")
+    assert code == 0, err
+    rows = duckdb.sql(f"SELECT scenario, measure, coalesce(sum(ceiling), 0) FROM "
+                      f"read_parquet('{tmp_path / 'sim' / 'scenarios.parquet'}') "
+                      "WHERE status = 'eligible' GROUP BY ALL").fetchall()
+    assert {s for s, _, _ in rows} == {"baseline", "reform"}
+    for scenario, measure, total in rows:
+        label = "基线 万元" if scenario == "baseline" else "改革 万元"
+        assert _whole(_wan(Decimal(total)), out), (scenario, measure)
+        assert f"{label}: {_wan(Decimal(total))}" in out.splitlines() or "┏" in out
+    table_lines = [line for line in out.splitlines() if line[:1] in set("┏┃┡│└")]
+    assert table_lines and _fits("\n".join(table_lines), 80)
+
+
+def _matched(path: Path) -> list[tuple[object, ...]]:
+    return duckdb.sql(f"SELECT * FROM read_parquet('{path}') ORDER BY ALL").fetchall()
+
+
+def test_without_a_terminal_no_progress_is_drawn_and_quiet_changes_nothing(pop: Path,
+                                                                          tmp_path: Path) -> None:
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    code_a, out_a, err_a = _run("match", str(pop), "--out", str(a))
+    code_b, out_b, err_b = _run("match", str(pop), "--out", str(b), "--quiet")
+    assert code_a == code_b == 0
+    assert err_a == err_b == ""
+    assert not re.search("[\x1b\r]", out_a)  # no cursor or colour codes
+
+    def timeless(out: str, path: Path) -> str:
+        return re.sub(r"\(\d+\.\d s\)", "", out.replace(str(path), "FILE"))
+
+    assert timeless(out_a, a) == timeless(out_b, b)
+    assert _matched(a) == _matched(b)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_on_a_terminal_the_stages_show_on_stderr_and_stdout_stays_plain(pop: Path,
+                                                                        tmp_path: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    seen = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    with_bar = tmp_path / "tty.parquet"
+    done = subprocess.run([sys.executable, "-m", "huiqi", "match", str(pop), "--out", str(with_bar)],
+                          stdout=subprocess.PIPE, stderr=follower, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "100"}, check=True)
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    stderr = seen.decode("utf-8", "replace")
+    assert "matching 匹配" in stderr or "opening 打开群体" in stderr
+    assert "\x1b" not in done.stdout
+    quiet = tmp_path / "quiet.parquet"
+    assert runner.invoke(app, ["match", str(pop), "--out", str(quiet), "-q"]).exit_code == 0
+    assert _matched(with_bar) == _matched(quiet)
