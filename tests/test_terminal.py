@@ -193,3 +193,52 @@ def test_on_a_terminal_the_stages_show_on_stderr_and_stdout_stays_plain(pop: Pat
     quiet = tmp_path / "quiet.parquet"
     assert runner.invoke(app, ["match", str(pop), "--out", str(quiet), "-q"]).exit_code == 0
     assert _matched(with_bar) == _matched(quiet)
+
+
+@pytest.mark.parametrize(("reform", "message"), [
+    ("m01.rate: '1.5'\n", "parameter m01.rate: a rate above 100% (got '1.5')"),
+    ("m01.rate: 120%\n", "parameter m01.rate: a rate above 100%"),
+    ("m07.rd.cap: '-5'\n", "parameter m07.rd.cap: must not be negative"),
+    ("m03.amount: '-1.00'\n", "parameter m03.amount: must not be negative"),
+])
+def test_simulate_refuses_an_impossible_reform_naming_the_file_and_parameter(
+        pop: Path, tmp_path: Path, reform: str, message: str) -> None:
+    path = tmp_path / "reform.yaml"
+    path.write_text(reform, encoding="utf-8")
+    out = tmp_path / "sim"
+    code, stdout, err = _run("simulate", str(pop), "--reform", str(path), "--out", str(out))
+    assert code == 2 and "Traceback" not in stdout + err
+    assert f"reform file {path}: {message}" in " ".join(err.split())
+    assert not out.exists()  # refused before anything is written
+
+
+def test_a_multiple_may_exceed_one_in_a_simulated_reform(pop: Path, tmp_path: Path) -> None:
+    # 返投 2 倍 is a multiple of the fund's investment, not a share: 3 times is a reform
+    path = tmp_path / "reform.yaml"
+    path.write_text("m23.ratio: '3'\n", encoding="utf-8")
+    code, _, err = _run("simulate", str(pop), "--reform", str(path), "--out",
+                        str(tmp_path / "sim"), "--no-charts")
+    assert code == 0, err
+
+
+def test_match_refuses_a_negative_amount_set_on_the_command_line(pop: Path, tmp_path: Path) -> None:
+    code, _, err = _run("match", str(pop), "--set", "m03.amount=-1", "--out",
+                        str(tmp_path / "r.parquet"))
+    assert code == 2
+    assert "--set: parameter m03.amount: must not be negative" in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("fact", "field"), [
+    ("listed_on: 2024-02-30", "beneficiaries[0].listed_on"),
+    ("titles: [{kind: little_giant, level: national, date: 2024-13-01}]",
+     "beneficiaries[0].titles[0].date"),
+])
+def test_an_impossible_date_names_the_file_and_the_field_without_a_traceback(
+        tmp_path: Path, fact: str, field: str) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text("year: 2024\nbeneficiaries:\n  - {id: 91110112MA01E00015, kind: enterprise, "
+                    f"{fact}}}\n", encoding="utf-8")
+    code, out, err = _run("calc", str(case))
+    assert code == 2 and "Traceback" not in out + err
+    flat = " ".join(err.split())
+    assert str(case) in flat and field in flat

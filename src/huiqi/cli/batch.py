@@ -62,15 +62,29 @@ def _open(population: Path) -> Population:
         fail(str(exc))
 
 
-def _overrides(set_: list[str] | None, reform: Path | None) -> dict[str, object]:
+def _overrides(set_: list[str] | None, reform: Path | None, year: int) -> dict[str, object]:
+    """The reform file's values, then ``--set``'s, each checked against the parameters of
+    ``year`` before the population is read (a rate above 100%, a negative cap or amount are
+    refused, naming the parameter and where it came from)."""
     from huiqi.engine.params import ParamError, load_reform, parse_assignments
+    from huiqi.policy.tongzhou_2024_8 import policy
 
+    params = policy().params
     try:
-        values: dict[str, object] = load_reform(reform) if reform else {}
-        values |= parse_assignments(set_ or [])
-        return values
+        params.resolve(year)
     except ParamError as exc:
         fail(str(exc))
+    values: dict[str, object] = {}
+    for where, read in ((f"reform file {reform}", lambda: load_reform(reform) if reform else {}),
+                        ("--set", lambda: parse_assignments(set_ or []))):
+        try:
+            more = read()
+            params.resolve(year, more)
+        except ParamError as exc:
+            message = str(exc)
+            fail(message if message.startswith(where) else f"{where}: {message}")
+        values |= more
+    return values
 
 
 def _ids(measures: str | None) -> list[str] | None:
@@ -118,7 +132,7 @@ def match_cmd(
 
     pop = _open(population)
     y = year or pop.year
-    overrides = _overrides(set_, reform)
+    overrides = _overrides(set_, reform, y)
     start = time.perf_counter()
     with stages(quiet) as st:
         st.stage("opening 打开群体")
@@ -168,7 +182,7 @@ def simulate_cmd(
 
     pop = _open(population)
     y = year or pop.year
-    overrides = _overrides(None, reform)
+    overrides = _overrides(None, reform, y)
     with stages(quiet) as st:
         st.stage("opening 打开群体")
         with _runner(pop, engine, memory_limit, spark_master) as runner:
