@@ -53,13 +53,31 @@ def synth(
               soft_wrap=True)
 
 
-def _open(population: Path) -> Population:
+def _open(population: Path, year: int | None) -> list[tuple[int, Population, bool]]:
+    """(year, population, one of several years) for each year to run: a population's own year
+    or ``--year``; in a folder per year, every year or the one ``--year`` names."""
     from huiqi.batch.population import Population
 
     try:
-        return Population.open(population)
+        pops = Population.open_years(population)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
+    if len(pops) == 1 and pops[0].path == population:
+        return [(year or pops[0].year, pops[0], False)]
+    chosen = [p for p in pops if year in (None, p.year)]
+    if not chosen:
+        fail(f"--year: {population} holds the years {[p.year for p in pops]}, not {year}")
+    return [(p.year, p, True) for p in chosen]
+
+
+def _per_year(path: Path, year: int, several: bool, name: str | None = None) -> Path:
+    """Where a year's output goes: ``path`` itself, or ``path/year=Y`` (Hive layout: DuckDB,
+    Spark and Arrow read the folder as one table with a ``year`` column) for several years."""
+    if not several:
+        return path
+    folder = path / f"year={year}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name if name else folder
 
 
 def _overrides(set_: list[str] | None, reform: Path | None, year: int) -> dict[str, object]:
@@ -112,8 +130,10 @@ def _runner(pop: Population, engine: str, memory_limit: str | None,
 
 @app.command(name="match")
 def match_cmd(
-    population: Annotated[Path, typer.Argument(help="population folder (huiqi synth)")],
-    year: Annotated[int | None, typer.Option(help="year (default: the population's)")] = None,
+    population: Annotated[Path, typer.Argument(
+        help="population folder (huiqi synth), or a folder of them, one per year (2024/, 2025/ …)")],
+    year: Annotated[int | None, typer.Option(
+        help="year (default: the population's; of a folder per year, every year)")] = None,
     out_file: Annotated[Path, typer.Option("--out", help="results Parquet file")] = Path(
         "results.parquet"),
     measures: Annotated[str | None, typer.Option(help="comma-separated measure ids")] = None,
@@ -130,17 +150,17 @@ def match_cmd(
     from huiqi.batch.match import match
     from huiqi.policy.tongzhou_2024_8 import policy
 
-    pop = _open(population)
-    y = year or pop.year
-    overrides = _overrides(set_, reform, y)
-    start = time.perf_counter()
-    with stages(quiet) as st:
-        st.stage("opening 打开群体")
-        with _runner(pop, engine, memory_limit, spark_master) as runner:
-            summary = match(policy(), runner, y, out_file, overrides=overrides,
-                            measures=_ids(measures), include_all=include_all,
-                            progress=st.percent, stage=st.stage)
-    _print_summary(summary, y, out_file, time.perf_counter() - start)
+    for y, pop, several in _open(population, year):
+        overrides = _overrides(set_, reform, y)
+        target = _per_year(out_file, y, several, "results.parquet")
+        start = time.perf_counter()
+        with stages(quiet) as st:
+            st.stage(f"{y} opening 打开群体")
+            with _runner(pop, engine, memory_limit, spark_master) as runner:
+                summary = match(policy(), runner, y, target, overrides=overrides,
+                                measures=_ids(measures), include_all=include_all,
+                                progress=st.percent, stage=st.within(str(y)))
+        _print_summary(summary, y, target, time.perf_counter() - start)
 
 
 def _print_summary(summary: list[MeasureSummary], year: int, out_file: Path, seconds: float) -> None:
@@ -163,9 +183,11 @@ def _print_summary(summary: list[MeasureSummary], year: int, out_file: Path, sec
 
 @app.command(name="simulate")
 def simulate_cmd(
-    population: Annotated[Path, typer.Argument(help="population folder (huiqi synth)")],
+    population: Annotated[Path, typer.Argument(
+        help="population folder (huiqi synth), or a folder of them, one per year (2024/, 2025/ …)")],
     reform: Annotated[Path, typer.Option(help="YAML file of parameter overrides")],
-    year: Annotated[int | None, typer.Option(help="year (default: the population's)")] = None,
+    year: Annotated[int | None, typer.Option(
+        help="year (default: the population's; of a folder per year, every year)")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the outputs")] = Path(
         "simulation"),
     measures: Annotated[str | None, typer.Option(help="comma-separated measure ids")] = None,
@@ -180,21 +202,21 @@ def simulate_cmd(
     from huiqi.batch.simulate import simulate
     from huiqi.policy.tongzhou_2024_8 import policy
 
-    pop = _open(population)
-    y = year or pop.year
-    overrides = _overrides(None, reform, y)
-    with stages(quiet) as st:
-        st.stage("opening 打开群体")
-        with _runner(pop, engine, memory_limit, spark_master) as runner:
-            sim = simulate(policy(), runner, y, overrides, out_dir, measures=_ids(measures),
-                           progress=st.percent, stage=st.stage)
-        st.stage("writing reports 写出报表")
-        files = [*write_csv(sim, out_dir), write_excel(sim, out_dir)]
-        if charts:
-            st.stage("drawing charts 绘图")
-            files += write_charts(sim, policy(), out_dir)
-    _print_simulation(sim)
-    out.print("outputs: " + ", ".join(str(f) for f in files), highlight=False, soft_wrap=True)
+    for y, pop, several in _open(population, year):
+        overrides = _overrides(None, reform, y)
+        target = _per_year(out_dir, y, several)
+        with stages(quiet) as st:
+            st.stage(f"{y} opening 打开群体")
+            with _runner(pop, engine, memory_limit, spark_master) as runner:
+                sim = simulate(policy(), runner, y, overrides, target, measures=_ids(measures),
+                               progress=st.percent, stage=st.within(str(y)))
+            st.stage(f"{y} writing reports 写出报表")
+            files = [*write_csv(sim, target), write_excel(sim, target)]
+            if charts:
+                st.stage(f"{y} drawing charts 绘图")
+                files += write_charts(sim, policy(), target)
+        _print_simulation(sim)
+        out.print("outputs: " + ", ".join(str(f) for f in files), highlight=False, soft_wrap=True)
 
 
 def _pct(value: Decimal | None) -> str:

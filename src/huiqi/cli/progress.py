@@ -7,7 +7,7 @@ and never with ``--quiet``; what goes to stdout is the same either way.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -42,6 +42,10 @@ class Stages:
     def done(self, completed: float) -> None:
         if self.bar is not None and self.task is not None:
             self.bar.update(self.task, completed=completed)
+
+    def within(self, prefix: str) -> Callable[[str], None]:
+        """A ``stage`` that names its stages after ``prefix`` (e.g. the year)."""
+        return lambda name: self.stage(f"{prefix} {name}")
 
     def step(self, name: str, done: int, total: int) -> None:
         """At ``done`` of ``total`` (0: unknown) in stage ``name``, which starts when new."""
