@@ -13,16 +13,37 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.cells import cell_len
+from rich.text import Text
 from typer.testing import CliRunner
 
 from huiqi.cli import app
+from huiqi.cli.tables import NARROWEST, wrap
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 REFORM = EXAMPLES / "reforms" / "rate-60.yaml"
 CHAIN_LEADER = "91110112MA01E00015"
 YEAR = 2025
 runner = CliRunner()
+
+
+# up to 9,999,999,999.99 (16 cells, NARROWEST): more than the 5,000,000,000 guidance fund
+AMOUNTS = st.builds(lambda yuan, fen: f"{yuan:,}.{fen:02d}", st.integers(0, 10**10 - 1),
+                    st.integers(0, 99))
+WORDS = st.text(alphabet="年度区域贡献研发投入不超过称号（）《》，。：、元 ", min_size=1, max_size=12)
+
+
+@given(st.lists(st.tuples(WORDS, AMOUNTS), min_size=1, max_size=8), st.integers(NARROWEST, 60))
+def test_wrapping_keeps_every_amount_whole_and_every_line_within_the_width(
+        parts: list[tuple[str, str]], width: int) -> None:
+    text = "".join(word + amount for word, amount in parts)
+    lines = wrap(Text(text), width).plain.split("\n")
+    assert all(cell_len(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # only spaces dropped, at breaks
+    for _, amount in parts:
+        assert any(amount in line for line in lines), amount
 
 
 def _run(*args: str, columns: int = 80) -> tuple[int, str, str]:

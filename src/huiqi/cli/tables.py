@@ -9,7 +9,7 @@ as a block of ``header: value`` lines instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -22,7 +22,11 @@ NARROWEST = 16
 # What a line may break between: spaces; a run of ASCII (a number, an id, a word) or one other
 # character, each with the opening punctuation that must not end a line before it and the closing
 # punctuation that must not start one after it.
-_TOKEN = re.compile(r"\s+|[（《「『“]*(?:[\x21-\x7e]+|.)[，。、；：！？）》」』”]*")
+_OPEN, _CLOSE = "（《「『“", "，。、；：！？）》」』”"
+_TOKEN = re.compile(rf"\s+|[{_OPEN}]*(?:[\x21-\x7e]+|.)[{_CLOSE}]*")
+# A token too long for the line is parted from its punctuation before anything is cut.
+_PARTS = re.compile(rf"([{_OPEN}]*)(.*?)([{_CLOSE}]*)", re.DOTALL)
+
 
 Cell = str | Text
 
@@ -42,23 +46,36 @@ def _natural(cells: Sequence[Text]) -> int:
     return max((cell_len(line) for c in cells for line in c.plain.split("\n")), default=0)
 
 
+def _pieces(line: str, width: int) -> Iterator[tuple[int, str]]:
+    """(offset, piece) of what may start a line: tokens, and the parts of one wider than ``width``."""
+    for m in _TOKEN.finditer(line):
+        if cell_len(m.group()) <= width:
+            yield m.start(), m.group()
+            continue
+        parts = _PARTS.fullmatch(m.group())
+        assert parts is not None  # the pattern matches any text
+        for i in (1, 2, 3):
+            if parts.group(i):
+                yield m.start() + parts.start(i), parts.group(i)
+
+
 def wrap(text: Text, width: int) -> Text:
     """Break ``text`` into lines of at most ``width`` cells without splitting a number or an id
-    (a token longer than the whole width is the only thing ever cut)."""
+    (one longer than the whole width is the only thing ever cut)."""
     lines: list[Text] = []
     for line in text.split("\n", allow_blank=True):
         breaks: list[int] = []
         used = 0
-        for m in _TOKEN.finditer(line.plain):
-            size = cell_len(m.group())
-            if m.group().isspace():
+        for start, piece in _pieces(line.plain, width):
+            size = cell_len(piece)
+            if piece.isspace():
                 used += size
                 continue
             if used + size > width and used:
-                breaks.append(m.start())
+                breaks.append(start)
                 used = 0
-            if size > width:  # unavoidable: cut the token at the width
-                for offset, char in enumerate(m.group(), start=m.start()):
+            if size > width:  # unavoidable: cut the piece at the width
+                for offset, char in enumerate(piece, start=start):
                     w = cell_len(char)
                     if used + w > width:
                         breaks.append(offset)
