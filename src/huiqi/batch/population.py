@@ -58,11 +58,12 @@ class Population:
         folders = sorted(p for p in path.glob("[0-9][0-9][0-9][0-9]") if (p / "meta.json").is_file())
         if not folders:
             raise FileNotFoundError(f"{path} is not a population (no meta.json, nor a folder per "
-                                    "year holding one); see `huiqi synth`")
+                                    "year holding one; 不是企业群体); see `huiqi synth`")
         years = [cls.open(folder) for folder in folders]
         for folder, pop in zip(folders, years, strict=True):
             if str(pop.year) != folder.name:
-                raise ValueError(f"population {folder}: its meta.json says year {pop.year}")
+                raise ValueError(f"population {folder}: its meta.json says year {pop.year} "
+                                 "(年度与文件夹不符)")
         return years
 
     @classmethod

@@ -66,7 +66,8 @@ def _open(population: Path, year: int | None) -> list[tuple[int, Population, boo
         return [(year or pops[0].year, pops[0], False)]
     chosen = [p for p in pops if year in (None, p.year)]
     if not chosen:
-        fail(f"--year: {population} holds the years {[p.year for p in pops]}, not {year}")
+        fail(f"--year: {population} holds the years {[p.year for p in pops]}, not {year} "
+             "(群体中没有该年度)")
     return [(p.year, p, True) for p in chosen]
 
 
