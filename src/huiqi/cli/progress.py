@@ -9,18 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+
+if TYPE_CHECKING:  # rich.progress is imported when a bar is drawn: `huiqi --help` stays quick
+    from rich.progress import Progress, TaskID
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar (stderr)")]
 
@@ -65,6 +59,9 @@ def stages(quiet: bool = False) -> Iterator[Stages]:
     if quiet or not sys.stderr.isatty():
         yield Stages(None)
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
