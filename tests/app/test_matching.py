@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from rich.cells import cell_len
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -277,6 +278,22 @@ def test_the_cli_matches_and_prints_each_measures_summary(world: World, db_url: 
     assert "8,400,000.00" in line
     with transaction(world.factory) as s:
         assert len(matching.runs(s, actor=OFFICE)) == 1
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_the_cli_keeps_each_amount_whole_at_80_columns_and_below(world: World, db_url: str,
+                                                                  columns: int) -> None:
+    result = CliRunner().invoke(offers_app, ["match", "--db", db_url, "--year", "2024"],
+                                env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # the chain leader's m01.new: 70% × 12,000,000 — as a table row or a block's line
+    assert any("8,400,000.00" in line for line in lines)
+    if columns == 80:
+        assert "┏" in result.stdout and max(cell_len(line) for line in lines[1:]) <= 80
+    else:
+        assert "上限合计 Σ ceilings 元: 8,400,000.00" in lines
+    assert result.stderr == ""  # no progress bar without a terminal
 
 
 def test_the_cli_lapses_the_offers_past_their_deadline(world: World, db_url: str) -> None:

@@ -71,14 +71,21 @@ def match(
     policy: Policy, runner: Runner, year: int, out: Path, *,
     overrides: Mapping[str, Any] | None = None, measures: Sequence[str] | None = None,
     include_all: bool = False, progress: Callable[[float], None] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> list[MeasureSummary]:
-    """Write the results of ``year`` to ``out`` (Parquet) and summarise them per measure."""
+    """Write the results of ``year`` to ``out`` (Parquet) and summarise them per measure;
+    ``stage`` hears each step begin, ``progress`` the share (0–100) of the main query done."""
+    stage = stage or (lambda _: None)
     ids = list(measures) if measures else default_measures(policy)
+    stage("compiling 编译")
     compiled = compile_policy(policy, year, overrides, backend=runner.backend, measures=ids,
                               detail=False, drop_ineligible=not include_all)
+    stage("matching 匹配")
     runner.write_sql(OUTPUT.format(sql=compiled.sql), out, progress)
+    stage("summarising 汇总")
     summary = summarise(out, ids)
     if not measures:
+        stage("counting entitlements 统计普惠")
         counted = compile_policy(policy, year, overrides, backend=runner.backend,
                                  measures=unconditional(policy), detail=False,
                                  drop_ineligible=True)

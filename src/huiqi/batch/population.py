@@ -50,6 +50,23 @@ class Population:
         return cls(path, json.loads((path / "meta.json").read_text(encoding="utf-8")))
 
     @classmethod
+    def open_years(cls, path: Path) -> list[Population]:
+        """A population, or one per year: a folder holding a population in a folder per year
+        (``district/2024``, ``district/2025``), matched year by year in one process."""
+        if (path / "meta.json").is_file():
+            return [cls.open(path)]
+        folders = sorted(p for p in path.glob("[0-9][0-9][0-9][0-9]") if (p / "meta.json").is_file())
+        if not folders:
+            raise FileNotFoundError(f"{path} is not a population (no meta.json, nor a folder per "
+                                    "year holding one; 不是企业群体); see `huiqi synth`")
+        years = [cls.open(folder) for folder in folders]
+        for folder, pop in zip(folders, years, strict=True):
+            if str(pop.year) != folder.name:
+                raise ValueError(f"population {folder}: its meta.json says year {pop.year} "
+                                 "(年度与文件夹不符)")
+        return years
+
+    @classmethod
     def write(cls, path: Path, tables: dict[str, pa.Table], meta: dict[str, Any]) -> Population:
         path.mkdir(parents=True, exist_ok=True)
         for name in TABLES:

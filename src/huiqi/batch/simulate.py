@@ -104,8 +104,12 @@ def _band_query(scen: str) -> str:
 def simulate(
     policy: Policy, runner: Runner, year: int, reform: Mapping[str, Any], out_dir: Path, *,
     measures: Sequence[str] | None = None, progress: Callable[[float], None] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> Simulation:
-    """Run baseline and reform, write ``scenarios.parquet`` and ``profile.parquet``, summarise."""
+    """Run baseline and reform, write ``scenarios.parquet`` and ``profile.parquet``, summarise;
+    ``stage`` hears each step begin, ``progress`` the share (0–100) of the main query done."""
+    stage = stage or (lambda _: None)
+    stage("compiling 编译")
     ids = list(measures) if measures else default_measures(policy)
     options: dict[str, Any] = {"backend": runner.backend, "measures": ids, "detail": False,
                                "drop_ineligible": True}
@@ -115,8 +119,11 @@ def simulate(
     scen, prof = out_dir / "scenarios.parquet", out_dir / "profile.parquet"
     both = (f"SELECT 'baseline' AS scenario, * FROM ({OUTPUT.format(sql=base.sql)}) AS b "
             f"UNION ALL SELECT 'reform' AS scenario, * FROM ({OUTPUT.format(sql=ref.sql)}) AS r")
+    stage("baseline and reform 基线与改革")
     seconds = runner.write_sql(both, scen, progress)
+    stage("profiles 主体画像")
     seconds += runner.write_sql(PROFILE, prof)
+    stage("breakdowns 分组汇总")
     result = Simulation(year, dict(reform), seconds=seconds)
     s, p = parquet_source(scen), parquet_source(prof)
     con = duckdb.connect()

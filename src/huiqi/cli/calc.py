@@ -31,8 +31,9 @@ STATUS = {
 @app.command()
 def measures(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """List the measures with their clause, kind and text. 列出全部措施。"""
-    from rich.table import Table
+    from rich.markup import escape
 
+    from huiqi.cli.tables import Column, show
     from huiqi.policy.tongzhou_2024_8 import policy
 
     p = policy()
@@ -40,12 +41,11 @@ def measures(as_json: Annotated[bool, typer.Option("--json", help="print JSON")]
     if as_json:
         print_json(items)
         return
-    table = Table(title=f"{p.document['id']} {p.document['title_zh']}")
-    for col in ("id", "条款 clause", "类别 kind", "名称 title"):
-        table.add_column(col)
-    for t in p.texts.values():
-        table.add_row(t.id, t.clause, t.kind.value, f"{t.title_zh}\n{t.title_en}")
-    out.print(table)
+    columns = [Column("id"), Column("条款\nclause"), Column("类别\nkind"),
+               Column("名称 title", wrap=True)]
+    show(out, f"{p.document['id']} {p.document['title_zh']}", columns,
+         [[t.id, t.clause, t.kind.value, escape(f"{t.title_zh}\n{t.title_en}")]
+          for t in p.texts.values()])
 
 
 @app.command()
@@ -54,8 +54,9 @@ def params(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show the parameters in force on a date. 显示参数（法定/核定，待核定占位）。"""
-    from rich.table import Table
+    from rich.markup import escape
 
+    from huiqi.cli.tables import Column, show
     from huiqi.engine.explain import param_value
     from huiqi.engine.params import ParamError
     from huiqi.policy.tongzhou_2024_8 import policy
@@ -81,15 +82,13 @@ def params(
     if as_json:
         print_json(rows)
         return
-    table = Table(title=f"参数 parameters — {day}")
-    for col in ("name", "value", "kind", "since", "reference", "description"):
-        table.add_column(col)
-    for row in rows:
-        flag = " [yellow]待核定 placeholder[/]" if row["placeholder"] else ""
-        table.add_row(str(row["name"]), f"{row['value']}{flag}", str(row["kind"]),
-                      str(row["since"]), str(row["reference"]),
-                      f"{row['description_zh']}\n{row['description_en']}")
-    out.print(table)
+    columns = [Column("name"), Column("value", right=True), Column("kind"), Column("since"),
+               Column("reference", wrap=True), Column("description", wrap=True)]
+    show(out, f"参数 parameters — {day}", columns, [
+        [escape(str(row["name"])),
+         escape(str(row["value"])) + ("\n[yellow]待核定 placeholder[/]" if row["placeholder"] else ""),
+         str(row["kind"]), str(row["since"]), escape(str(row["reference"])),
+         escape(f"{row['description_zh']}\n{row['description_en']}")] for row in rows])
 
 
 @app.command()
@@ -134,45 +133,60 @@ def calc(
 
 
 def _render(calc_: Calculation, lang: str) -> None:
-    from rich.table import Table
+    from rich.markup import escape
+
+    from huiqi.cli.tables import Column, show
 
     zh = lang == "zh"
-    table = Table(title=f"{calc_.year} 年度测算 calculation — 上限合计 total ceiling "
-                  f"{format_yuan(calc_.total_ceiling)} 元 ({format_wan(calc_.total_ceiling)} 万元)")
-    for col in ("申请人 beneficiary", "措施 measure", "状态 status", "上限 元", "万元", "说明 reason"):
-        table.add_column(col, overflow="fold")
+    title = (f"{calc_.year} 年度测算 calculation — 上限合计 total ceiling "
+             f"{format_yuan(calc_.total_ceiling)} 元 ({format_wan(calc_.total_ceiling)} 万元)")
+    columns = [Column("申请人\nbeneficiary"), Column("措施 measure / 状态 status", wrap=True),
+               Column("上限 ceiling\n元 / 万元", right=True), Column("说明 reason", wrap=True)]
+    rows = []
     for r in calc_.results:
-        title = r.title_zh if zh else r.title_en
         item = f" [{r.item}]" if r.item else ""
-        ceiling = format_yuan(r.ceiling) if r.ceiling is not None else ""
-        wan = format_wan(r.ceiling) if r.ceiling is not None else ""
-        flag = (" 待核定" if zh else " placeholder") if r.placeholder and r.ceiling else ""
-        table.add_row(r.beneficiary, f"{r.measure} {r.clause}{item}\n{title}",
-                      STATUS[r.status][0 if zh else 1], ceiling + flag, wan, r.reason(lang))
-    out.print(table)
+        ceiling = ""
+        if r.ceiling is not None:
+            ceiling = f"{format_yuan(r.ceiling)}\n{format_wan(r.ceiling)} 万元"
+            if r.placeholder and r.ceiling:
+                ceiling += "\n[yellow]待核定[/]" if zh else "\n[yellow]placeholder[/]"
+        measure = (f"{escape(r.measure)} {r.clause}{escape(item)}\n"
+                   f"{escape(r.title_zh if zh else r.title_en)}\n{STATUS[r.status][0 if zh else 1]}")
+        rows.append([r.beneficiary, measure, ceiling, escape(r.reason(lang))])
+    show(out, title, columns, rows)
     for r in calc_.results:
         if r.status != "ineligible":
             _render_detail(r, zh)
 
 
 def _render_detail(r: Result, zh: bool) -> None:
+    from rich.cells import cell_len
+    from rich.markup import escape
+    from rich.text import Text
+
     from huiqi.engine.explain import param_value
 
     item = f" [{r.item}]" if r.item else ""
-    out.rule(f"{r.measure} {r.clause} {r.title_zh if zh else r.title_en} — {r.beneficiary}{item}")
+    heading = f"{r.measure} {r.clause} {r.title_zh if zh else r.title_en} — {r.beneficiary}{item}"
+    if cell_len(heading) + 6 <= out.width:
+        out.rule(escape(heading))
+    else:  # a rule would cut the heading short: print it whole, for the terminal to wrap
+        out.print(Text(f"── {heading}", style="bold"), soft_wrap=True)
     basis = r.basis_zh if zh else r.basis_en
     if basis:
-        out.print(("计算：" if zh else "formula: ") + basis, highlight=False)
+        out.print(("计算：" if zh else "formula: ") + basis, highlight=False, soft_wrap=True)
     note = r.note_zh if zh else r.note_en
     if note:
-        out.print(note, highlight=False)
+        out.print(note, highlight=False, soft_wrap=True)
     for c in r.conditions:
         mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[yellow]?[/]"}[c.holds]
-        out.print(f"  {mark} {c.clause} {c.label_zh if zh else c.label_en}", highlight=False)
+        out.print(f"  {mark} {c.clause} {c.label_zh if zh else c.label_en}", highlight=False,
+                  soft_wrap=True)
     for p in r.parameters:
         flag = " [yellow]待核定 placeholder[/]" if p.placeholder else ""
         reform = " [cyan]试算 reform[/]" if p.reform else ""
         out.print(f"  · {p.name} = {param_value(p)} ({p.kind.value}, since {p.since}, "
-                  f"{p.reference}){flag}{reform}", highlight=False)
+                  f"{p.reference}){flag}{reform}", highlight=False, soft_wrap=True)
     if r.missing:
-        out.print(("  尚缺：" if zh else "  missing: ") + ", ".join(r.missing), highlight=False)
+        out.print(("  尚缺：" if zh else "  missing: ") + ", ".join(r.missing), highlight=False,
+                  soft_wrap=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from huiqi.cli.common import fail, out
+from huiqi.cli.progress import Quiet, stages
 from huiqi.engine.money import fen_to_yuan, format_yuan
 
 offers_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
@@ -21,43 +22,47 @@ DbOpt = Annotated[str | None, typer.Option(
 def match_cmd(
     year: Annotated[int, typer.Option(min=2024, max=2100, help="the year whose facts are matched")],
     db: DbOpt = None,
+    quiet: Quiet = False,
 ) -> None:
     """Match every registered organisation and make the offers. 政策直享：匹配并推送免申即享。"""
-    from rich.table import Table
+    from rich.markup import escape
 
     from huiqi.app.auth.roles import SYSTEM
     from huiqi.app.db import DEFAULT_URL, make_engine, sessions, transaction, upgrade
     from huiqi.app.errors import DomainError
     from huiqi.app.matching import service as matching
     from huiqi.app.parameters.service import policy
+    from huiqi.cli.tables import Column, show
 
     db = db or DEFAULT_URL
     upgrade(db)
     engine = make_engine(db)
     start = time.perf_counter()
+    names = {"registry": "reading the registry 读取主体", "matching": "matching 匹配",
+             "writing": "writing matches 写入"}
     try:
-        with transaction(sessions(engine)) as s:
-            done = matching.run(s, actor=SYSTEM, year=year)
+        with stages(quiet) as st, transaction(sessions(engine)) as s:
+            done = matching.run(s, actor=SYSTEM, year=year,
+                                progress=lambda stage, n, total: st.step(names[stage], n, total))
             lines = matching.summary(s, run_id=done.id)
     except DomainError as exc:
         fail(exc.message)
     finally:
         engine.dispose()
     seconds = time.perf_counter() - start
-    table = Table(title=f"{year} 匹配 run {done.id}: {done.organisations:,} organisations, "
-                        f"{done.matches:,} matches, {done.offers:,} offers ({seconds:.1f} s)")
-    for col in ("措施 measure", "匹配 matches", "符合 eligible", "待补充 incomplete",
-                "上限合计 Σ ceilings 元", "推送 offers"):
-        table.add_column(col, justify="left" if col.startswith("措施") else "right")
+    title = (f"{year} 匹配 run {done.id}: {done.organisations:,} organisations, {done.matches:,} "
+             f"matches, {done.offers:,} offers ({seconds:.1f} s)")
+    columns = [Column("措施 measure", wrap=True), Column("匹配\nmatches", right=True),
+               Column("符合\neligible", right=True), Column("待补充\nincomplete", right=True),
+               Column("上限合计\nΣ ceilings 元", right=True), Column("推送\noffers", right=True)]
     texts = policy().texts
-    for x in lines:
-        table.add_row(f"{x.measure} {texts[x.measure].title_zh}", f"{x.matches:,}", f"{x.eligible:,}",
-                      f"{x.incomplete:,}", format_yuan(fen_to_yuan(x.ceiling_fen)), f"{x.offers:,}")
+    rows = [[escape(f"{x.measure} {texts[x.measure].title_zh}"), f"{x.matches:,}", f"{x.eligible:,}",
+             f"{x.incomplete:,}", format_yuan(fen_to_yuan(x.ceiling_fen)), f"{x.offers:,}"]
+            for x in lines]
     total = sum((fen_to_yuan(x.ceiling_fen) for x in lines), Decimal("0.00"))
-    table.add_row("合计 total", f"{done.matches:,}", f"{sum(x.eligible for x in lines):,}",
-                  f"{sum(x.incomplete for x in lines):,}", format_yuan(total), f"{done.offers:,}",
-                  style="bold")
-    out.print(table)
+    rows.append(["合计 total", f"{done.matches:,}", f"{sum(x.eligible for x in lines):,}",
+                 f"{sum(x.incomplete for x in lines):,}", format_yuan(total), f"{done.offers:,}"])
+    show(out, title, columns, rows, styles=[None] * len(lines) + ["bold"])
 
 
 @offers_app.command(name="lapse")

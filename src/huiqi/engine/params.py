@@ -123,7 +123,7 @@ def coerce(name: str, unit: Unit, raw: Any) -> Any:
         raise ParamError(f"parameter {name}: expected a {unit.value}, got {raw!r}") from None
     _bounded(name, value, raw)
     if value < 0:
-        raise ParamError(f"parameter {name}: must not be negative, got {raw!r}")
+        raise ParamError(f"parameter {name}: must not be negative, got {raw!r} (不得为负数)")
     if unit is Unit.YUAN and value != value.quantize(Decimal("0.01")):
         raise ParamError(f"parameter {name}: money has at most 2 decimals, got {raw!r}")
     return value
@@ -138,7 +138,7 @@ def _decimal(where: str, raw: Any) -> Decimal:
         raise ParamError(f"parameter {where}: expected a number, got {raw!r}") from None
     _bounded(where, value, raw)
     if value < 0:
-        raise ParamError(f"parameter {where}: must not be negative, got {raw!r}")
+        raise ParamError(f"parameter {where}: must not be negative, got {raw!r} (不得为负数)")
     return value
 
 
