@@ -7,6 +7,7 @@ days (Wed, Thu, Fri); from Monday 30 November it is 4.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -194,6 +195,27 @@ def test_unread_first_and_only_the_recipient_marks_one_read(world: World, other:
         assert notices.mark_read(s, actor=world.applicant, notice_id=older).read_at == at(12, 1, 11)
         assert notices.unread(s, actor=world.applicant) == 1
     assert next(x.key for x in mine(world)) == f"offer.deadline:{second}:3"  # the unread one first
+
+
+def test_two_transactions_making_the_same_notice_at_once_make_one_and_neither_fails(world: World) -> None:
+    def make(s: Session) -> Notice | None:
+        return notices.notify(s, key="offer.deadline:1:3", kind="offer_deadline", org_id=world.org_id,
+                              subject=("甲", "A"), body=("乙", "B"))
+
+    second: list[bool] = []
+
+    def other_transaction() -> None:  # waits for the first to commit (row lock, or SQLite's writer lock)
+        with transaction(world.factory) as s:
+            second.append(make(s) is None)
+
+    with transaction(world.factory) as s:
+        assert make(s) is not None
+        racer = threading.Thread(target=other_transaction)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # held back until this one commits
+    racer.join(timeout=30)
+    assert second == [True] and count(world) == 1
 
 
 def test_a_notice_needs_a_recipient(world: World) -> None:

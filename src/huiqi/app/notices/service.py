@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, event, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from huiqi.app.applications.lifecycle import State
@@ -83,13 +84,18 @@ def notify(session: Session, *, key: str, kind: str, subject: tuple[str, str], b
     """Store a notice for an organisation, person or user, unless one with ``key`` exists."""
     if org_id is None and person_id is None and username is None:
         raise ValueError("a notice needs a recipient: org_id, person_id or username")
-    if session.scalar(select(Notice.id).where(Notice.key == key)) is not None:
+    # INSERT … ON CONFLICT DO NOTHING: two transactions making the same notice at once (a deadline
+    # run beside a matching run) make one, and neither fails
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    made = session.scalar(insert(Notice).values(
+        key=key, kind=kind, org_id=org_id, person_id=person_id, username=username,
+        subject_zh=subject[0][:200], subject_en=subject[1][:300], body_zh=body[0], body_en=body[1],
+        link=link, created_at=now or utcnow()).on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notice.id))
+    if made is None:
         return None
-    n = Notice(key=key, kind=kind, org_id=org_id, person_id=person_id, username=username,
-               subject_zh=subject[0][:200], subject_en=subject[1][:300], body_zh=body[0],
-               body_en=body[1], link=link, created_at=now or utcnow())
-    session.add(n)
-    session.flush()
+    n = session.get(Notice, made)
+    assert n is not None
     _outbox(session).append(_message(n))
     return n
 
