@@ -263,3 +263,23 @@ def test_the_home_page_links_to_the_space(client: TestClient) -> None:
     log_in(client, "ent1")
     links = {a["href"] for a in soup(client.get("/").text).find("main").find_all("a")}
     assert {"/me/awards", "/me/payments", "/me/notices", "/me/profile"} <= links
+
+
+def test_a_talents_notice_names_the_person_by_masked_id_number() -> None:
+    """A talent's housing subsidy (（二十一）), awarded 1,000,000.00 of a 1,500,000.00 ceiling."""
+    from huiqi.app.applications.awards import Award, Beneficiary
+    from huiqi.app.parameters.service import policy
+    from huiqi.app.web import notice
+
+    award = Award(application_id=42, measure="m21.housing", year=2025, item=None, state="awarded",
+                  ceiling_fen=1_500_000_00, award_fen=1_000_000_00,
+                  decided_at=datetime(2025, 3, 1, 2, tzinfo=UTC), reasons="购房合同价款的一部分",
+                  on_appeal=True, decision_id=7)
+    pol = policy()
+    text = pdf_text(notice.render(award, Beneficiary("张伟", "110105**********2X", is_person=True),
+                                  pol.texts["m21.housing"], pol.document))
+    for shown in ("张伟（身份证号：110105**********2X）", "你本人2025年度", "第（二十一）条",
+                  "在城市副中心购房给予最高150万元购房补贴。", "支持上限¥1,500,000.00（150.00万元）",
+                  "核定金额¥1,000,000.00（100.00万元）", "核定日期2025年3月1日",
+                  "核定理由购房合同价款的一部分", "本决定为复核后的决定", "HQ-2025-000042-0007"):
+        assert shown in text, shown
