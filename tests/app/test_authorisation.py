@@ -30,6 +30,7 @@ from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget import service as budget
 from huiqi.app.db import transaction
 from huiqi.app.matching import service as matching
+from huiqi.app.notices import service as notices
 from huiqi.app.registry import accounts
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.schemas import BankAccount, FactIn, OrganisationIn, PersonIn, RecognitionIn
@@ -216,6 +217,18 @@ def service_request(*steps: str) -> Callable[[District], Prepared]:
     return prepare
 
 
+def notice(d: District) -> Prepared:
+    """A notice (站内信) to the district's applicant's organisation: only it may mark it read;
+    to anyone else it is not found."""
+    def make(s: Session) -> int:
+        made = notices.notify(s, key=f"test:{next(_n)}", kind="test", org_id=int(d.ids["org_id"]),
+                              subject=("测试", "Test"), body=("内容", "Body"))
+        assert made is not None
+        return made.id
+
+    return Prepared({"notice_id": str(d.run(make))})
+
+
 def pending_requests(d: District) -> Prepared:
     """For each deciding administrator, a request made by the other one."""
     def ask(by: Actor) -> str:
@@ -360,6 +373,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/requests/{request_id}/rate"): Rule(frozenset({APP}), body=json({"rating": 5}),
                                                  prepare=service_request("route", "answer")),
     ("POST", "/requests/{request_id}/withdraw"): Rule(frozenset({APP}), prepare=service_request()),
+    ("GET", "/notices"): Rule(EVERYONE),  # each user its own (an organisation's, a person's, its own)
+    ("POST", "/notices/{notice_id}/read"): Rule(
+        EVERYONE, ok={APP: 200} | dict.fromkeys(set(ROLES) - {APP}, 404), prepare=notice),
     ("GET", "/service-packages"): Rule(BUSINESS | {APP}),  # finding 10: contact names and phones
     ("GET", "/organisations/{org_id}/service-package"): Rule(BUSINESS | {APP}),
     ("PUT", "/organisations/{org_id}/service-package"): Rule(frozenset({OFF}), body=json({
@@ -456,8 +472,9 @@ def test_an_applicant_is_refused_another_organisations_records(district: Distric
 
 
 def test_the_auditors_change_nothing_anywhere() -> None:
+    # their own account, and their own inbox (站内信 marked read): no business record changes
     own = {("POST", "/auth/logout"), ("POST", "/auth/password"), ("POST", "/auth/totp/enrol"),
-           ("POST", "/auth/totp/confirm")}
+           ("POST", "/auth/totp/confirm"), ("POST", "/notices/{notice_id}/read")}
     writes = [k for k, rule in POLICY.items() if k[0] != "GET" and rule.who != PUBLIC and k not in own]
     assert all(AUD not in POLICY[k].roles and AAD not in POLICY[k].roles for k in writes)
 

@@ -164,3 +164,29 @@ def test_the_high_contrast_theme_passes_axe(browser: Browser, server: str) -> No
     shot(page, "contrast-measure-zh")
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+# the enterprise's own space, on ent1 (awards with notices, a payment, an answered request)
+SPACE = ["/me/awards", "/me/payments", "/me/profile", "/me/notices", "/me/requests/1"]
+
+
+@pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
+def test_the_space_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
+                                  senior: bool) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    log_in(page, server, "ent1")
+    found = {}
+    for href in SPACE:
+        page.goto(server + href)
+        found[href] = _violations(page)
+        shot(page, f"{href.strip('/').replace('/', '-')}-{lang}-{width}")
+    if page.locator("form[action='/me/requests/1/rate']").count():  # answered: the rating's errors
+        page.locator("form[action='/me/requests/1/rate'] button[type=submit]").click()
+        page.wait_for_load_state()
+        found["rate-errors"] = _violations(page)
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}

@@ -20,6 +20,7 @@ from huiqi.app.applications import service as applications
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.db import transaction
 from huiqi.app.matching import service as matching
+from huiqi.app.requests import service as requests
 from tests.web.conftest import HTML, log_in
 
 # who opens the pages: a column per role (ent1 is "another enterprise" for ent5's records)
@@ -33,6 +34,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EVERYONE = dict.fromkeys(USERS, SHOWN)
 USERS_ONLY = {"anonymous": LOGIN} | dict.fromkeys(list(USERS)[1:], SHOWN)
 OWNER = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": REFUSED} | dict.fromkeys(STAFF, REFUSED)
+ENT1_OWN = {"anonymous": LOGIN, "ent5": REFUSED, "ent1": SHOWN} | dict.fromkeys(STAFF, REFUSED)
 APPLICANTS = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": SHOWN} | dict.fromkeys(STAFF, REFUSED)
 
 # route path → (the URL opened, with {application}/{offer} filled in; who sees what)
@@ -65,6 +67,12 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "/me/applications/{application_id}/submitted": ("/me/applications/{application}/submitted", OWNER),
     "/me/offers/{offer_id}": ("/me/offers/{offer}", OWNER),
     "/me/offers/{offer_id}/done": ("/me/offers/{offer}/done", OWNER),
+    "/me/awards": ("/me/awards", APPLICANTS),
+    "/me/awards/{application_id}/notice.pdf": ("/me/awards/{award}/notice.pdf", ENT1_OWN),
+    "/me/payments": ("/me/payments", APPLICANTS),
+    "/me/profile": ("/me/profile", APPLICANTS),
+    "/me/notices": ("/me/notices", USERS_ONLY),  # every user has its own inbox
+    "/me/requests/{request_id}": ("/me/requests/{request}", ENT1_OWN),
     "/me/requests": ("/me/requests", APPLICANTS),
     "/me/requests/new": ("/me/requests/new", APPLICANTS),
 }
@@ -78,14 +86,19 @@ def test_every_page_is_in_the_table() -> None:
 
 @pytest.fixture(scope="module")
 def ids(demo_app: FastAPI) -> dict[str, int]:
-    """ent5's first application and its offer (any state: the pages show every state), and a draft
-    of ent5's with a document (the wizard's pages)."""
+    """ent5's first application and its offer (any state: the pages show every state), a draft of
+    ent5's with a document (the wizard's pages); ent1's award and request (ent5 has none)."""
     ent5 = Actor("ent5", Role.APPLICANT, org_id=5)
     with demo_app.state.readers() as s, s.begin():
         apps = applications.listing(s, actor=ent5)
         offers = matching.offers(s, actor=ent5)
         assert apps and offers, "the demo gives ent5 an application and an offer"
-        found = {"application": apps[0].id, "offer": offers[0].id}
+        ent1 = Actor("ent1", Role.APPLICANT, org_id=1)
+        awarded = [a.id for a in applications.listing(s, actor=ent1) if a.state in ("awarded", "paid")]
+        asked = requests.listing(s, actor=ent1)
+        assert awarded and asked, "the demo gives ent1 awards and a request"
+        found = {"application": apps[0].id, "offer": offers[0].id, "award": awarded[0],
+                 "request": asked[0].id}
     with transaction(demo_app.state.sessions) as s:
         draft = applications.start(s, actor=ent5, measure="m07.rd", year=2025)
         doc = documents.upload(s, actor=ent5, folder=demo_app.state.files, application_id=draft.id,
@@ -141,7 +154,7 @@ def test_every_form_post_is_refused_without_the_csrf_token(clients: dict[str, Te
     for path in posts:
         url = path.replace("{application_id}", str(ids["draft"])).replace(
             "{offer_id}", str(ids["offer"])).replace("{document_id}", str(ids["document"])).replace(
-            "{column}", "rd_fen")
+            "{column}", "rd_fen").replace("{request_id}", str(ids["request"]))
         for headers in ({}, {"HX-Request": "true"}):
             r = owner.post(url, data={"x": "1"}, headers=headers, follow_redirects=False)
             assert r.status_code == 403, f"POST {url} {headers}: {r.status_code}"

@@ -36,6 +36,8 @@ class Config(BaseSettings):
     public_docs: bool = Field(default=False, description="/docs, /redoc and /openapi.json without login "
                               "(on with --demo)")
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After when the database is away")
+    notice_senders: str = Field(default="", description="senders of notices besides the in-app inbox: "
+                                "'module:Class, …' (e.g. huiqi.app.notices.senders:LoggingSender)")
 
     @field_validator("calc_rate", "calc_page_rate")
     @classmethod

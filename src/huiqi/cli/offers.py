@@ -67,11 +67,13 @@ def match_cmd(
 
 @offers_app.command(name="lapse")
 def lapse_cmd(db: DbOpt = None) -> None:
-    """Lapse the offers not confirmed by their deadline. 逾期未确认的推送失效。"""
+    """Lapse the offers not confirmed by their deadline, remind holders of near deadlines (站内信).
+    逾期未确认的推送失效，临近期限的提醒确认。"""
     from huiqi.app.auth.roles import SYSTEM
     from huiqi.app.db import DEFAULT_URL, make_engine, sessions, transaction, upgrade, utcnow
     from huiqi.app.errors import DomainError
     from huiqi.app.matching import service as matching
+    from huiqi.app.notices import service as notices
 
     db = db or DEFAULT_URL
     upgrade(db)
@@ -79,8 +81,10 @@ def lapse_cmd(db: DbOpt = None) -> None:
     try:
         with transaction(sessions(engine)) as s:
             lapsed = matching.lapse_expired(s, actor=SYSTEM, today=utcnow().date())
+            reminded = notices.offer_deadlines(s)
     except DomainError as exc:
         fail(exc.message)
     finally:
         engine.dispose()
     out.print(f"{lapsed} offer(s) lapsed 已失效", highlight=False)
+    out.print(f"{reminded} deadline reminder(s) sent 已提醒确认", highlight=False)

@@ -23,6 +23,7 @@ from huiqi.app.api import (
     documents,
     imports,
     matching,
+    notices,
     origin,
     problems,
     registry,
@@ -74,7 +75,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     app.add_middleware(BodyGuard, config=config)
     app.add_middleware(SecurityHeaders)
     for module in (session, calculator, registry, imports, applications, documents, matching, budget,
-                   requests, audit, settings):
+                   requests, notices, audit, settings):
         app.include_router(module.router)
     web.install(app)  # the pages, at /, outside the OpenAPI schema
     return app

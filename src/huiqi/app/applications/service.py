@@ -20,6 +20,7 @@ from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget import service as budget
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Conflict, Forbidden, NotFound, Refused
+from huiqi.app.notices import service as notices
 from huiqi.app.parameters.service import current_version, policy, policy_at, snapshot
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.models import Organisation, Person
@@ -332,6 +333,8 @@ def review(session: Session, *, actor: Actor, application_id: int, approve: bool
             other.state = "cancelled"
         move(session, actor=actor, app=app, action=Action.RETURN, note=f"{rev.department}: {reason}",
               now=now)
+        notices.application_returned(session, app=app, department=rev.department, reason=reason or "",
+                                     now=now)
     else:
         states = session.scalars(select(Review.state).where(Review.application_id == app.id,
                                                             Review.round == app.round)).all()

@@ -38,6 +38,7 @@ from huiqi.app.budget.bank import Bank, Transfer
 from huiqi.app.budget.models import LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import transaction, utcnow
 from huiqi.app.errors import DomainError, Refused
+from huiqi.app.notices import service as notices
 from huiqi.app.registry import personal
 from huiqi.app.registry.models import Organisation, Person
 from huiqi.app.retry import retrying
@@ -237,6 +238,7 @@ def _complete(factory: sessionmaker[Session], *, actor: Actor, claim: Claim, tra
         app = s.get(Application, p.application_id)
         assert app is not None
         move(s, actor=actor, app=app, action=Action.PAY, note=f"bank {transfer.reference}")
+        notices.payment_made(s, payment=p, app=app)
         record(s, actor=actor, action="payment.paid", entity="payment", entity_id=p.id,
                before={"state": "sending"}, after={"state": "paid", "bank_reference": transfer.reference,
                                                    "amount_fen": p.amount_fen, "new": transfer.new})

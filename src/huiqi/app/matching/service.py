@@ -33,6 +33,7 @@ from huiqi.app.auth.roles import BUSINESS, SYSTEM, Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
 from huiqi.app.matching.models import Match, MatchRun
+from huiqi.app.notices import service as notices
 from huiqi.app.parameters.service import current_version, policy_at
 from huiqi.app.registry import accounts
 from huiqi.app.registry import service as registry
@@ -111,6 +112,7 @@ def run(session: Session, *, actor: Actor, year: int, now: datetime | None = Non
     record(session, actor=actor, action="matching.run", entity="match_run", entity_id=current.id,
            after={"year": year, "param_version": version, "organisations": current.organisations,
                   "matches": current.matches, "offers": current.offers}, at=now)
+    notices.offer_deadlines(session, now=now)  # the scheduled run reminds holders of near deadlines
     return current
 
 

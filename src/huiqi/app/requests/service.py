@@ -27,6 +27,7 @@ from huiqi.app.audit.service import record
 from huiqi.app.auth.roles import BUSINESS, Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Conflict, Forbidden, NotFound, Refused
+from huiqi.app.notices import service as notices
 from huiqi.app.registry.models import Organisation
 from huiqi.app.requests.models import ServicePackage, ServiceRequest
 from huiqi.app.requests.schemas import KINDS, RATINGS, ServicePackageIn
@@ -173,6 +174,7 @@ def answer(session: Session, *, actor: Actor, request_id: int, text: str,
           changes={"answer": _text("answer", text, 4000), "answered_by": actor.username,
                    "answered_at": now, "elapsed_days": elapsed},
           note={"overdue": req.due_on is not None and now.date() > req.due_on})
+    notices.request_answered(session, req=req, now=now)
     return req
 
 

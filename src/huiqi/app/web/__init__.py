@@ -18,11 +18,24 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from huiqi.app.errors import DomainError
-from huiqi.app.web import applications, apply, calculator, library, login, matching, pages, password, requests
+from huiqi.app.web import (
+    applications,
+    apply,
+    calculator,
+    library,
+    login,
+    matching,
+    notices,
+    pages,
+    password,
+    requests,
+    space,
+)
 from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_multipart, is_page
 
 STATIC = Path(__file__).parent / "static"
-MODULES = (pages, login, password, library, calculator, matching, apply, applications, requests)
+MODULES = (pages, login, password, library, calculator, matching, apply, applications, requests, space,
+           notices)
 """The page modules, each with its ``router`` (their routes are left out of the API's schema)."""
 # The CSRF cookie's signing key: set HUIQI_SECRET_KEY when several worker processes serve the
 # site (each must accept the others' tokens); otherwise each start makes its own.

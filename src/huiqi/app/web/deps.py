@@ -20,6 +20,7 @@ from huiqi.app.auth import service as auth
 from huiqi.app.auth.roles import STAFF, Actor, Role
 from huiqi.app.db import transaction, utcnow
 from huiqi.app.errors import Forbidden, Unauthorised
+from huiqi.app.notices import service as notices
 from huiqi.app.web import i18n
 
 SESSION_COOKIE = "huiqi_session"
@@ -69,6 +70,7 @@ class Page:
     must_change_password: bool = False
     session_ended: bool = False  # a session cookie whose session expired, idled out or was revoked
     user_id: int | None = None
+    unread: int = 0  # the applicant's unread notices (站内信), counted in the header
 
     def _(self, message: str, **values: Any) -> str:
         return i18n.gettext(self.locale, message, **values)
@@ -101,6 +103,9 @@ class Page:
         if self.actor is None:
             return links
         home = self._("工作台") if self.actor.role in STAFF else self._("我的主页")
+        if self.actor.role is Role.APPLICANT:
+            inbox = self._("站内信（%(n)s条未读）", n=self.unread) if self.unread else self._("站内信")
+            return [("/", home), ("/me/notices", inbox), *links]
         return [("/", home), *links]
 
     def staff_links(self) -> list[tuple[str, str]]:
@@ -149,6 +154,7 @@ class CookieSession:
     user_id: int | None = None
     must_change_password: bool = False
     ended: bool = False
+    unread: int = 0
 
 
 def session_from_cookie(request: Request) -> CookieSession:
@@ -164,7 +170,10 @@ def session_from_cookie(request: Request) -> CookieSession:
             user, row = auth.authenticate(session, token, now=now, policy=policy)
         except Unauthorised:
             return CookieSession(None, ended=True)  # the visitor is anonymous again
-        found = CookieSession(auth.actor_of(user), user.id, user.must_change_password)
+        actor = auth.actor_of(user)
+        found = CookieSession(actor, user.id, user.must_change_password,
+                              unread=notices.unread(session, actor=actor) if actor.role is Role.APPLICANT
+                              else 0)
         seen = row.last_seen_at or row.created_at
     if now - seen >= TOUCH_EVERY:
         with transaction(request.app.state.sessions) as session:
@@ -180,7 +189,7 @@ def _page(request: Request) -> Page:
                 senior=request.cookies.get(MODE_COOKIE) == "senior", lang_from_query=chosen is not None,
                 contrast=request.cookies.get(CONTRAST_COOKIE) == "on",
                 must_change_password=found.must_change_password, session_ended=found.ended,
-                user_id=found.user_id)
+                user_id=found.user_id, unread=found.unread)
 
 
 def is_multipart(scope: Any) -> bool:
