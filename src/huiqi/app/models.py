@@ -6,6 +6,7 @@ from huiqi.app.auth.models import LoginThrottle, PasswordHistory, Token, User, U
 from huiqi.app.budget.models import Budget, LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import Base
 from huiqi.app.matching.models import Match, MatchRun
+from huiqi.app.members.models import Consent
 from huiqi.app.parameters.models import ParameterChange
 from huiqi.app.registry.models import (
     AccountChange,
@@ -19,7 +20,7 @@ from huiqi.app.requests.models import ServicePackage, ServiceRequest
 from huiqi.app.settings.models import MeasureConfig, Setting
 
 __all__ = [
-    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry",
+    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "Consent", "CreditEntry",
     "Decision", "LedgerEntry", "LoginThrottle", "Match", "MatchRun", "MeasureConfig", "Organisation",
     "ParameterChange", "PasswordHistory", "Payment", "PaymentBatch", "Person", "Recognition", "Review",
     "ServicePackage", "ServiceRequest", "Setting", "Step", "Token", "User", "UserRequest",

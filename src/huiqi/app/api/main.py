@@ -22,6 +22,7 @@ from huiqi.app.api import (
     calculator,
     imports,
     matching,
+    members,
     origin,
     problems,
     registry,
@@ -71,7 +72,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     app.add_middleware(BodyGuard, config=config)
     app.add_middleware(SecurityHeaders)
     for module in (session, calculator, registry, imports, applications, matching, budget, requests,
-                   audit, settings):
+                   audit, settings, members):
         app.include_router(module.router)
     web.install(app)  # the pages, at /, outside the OpenAPI schema
     return app
