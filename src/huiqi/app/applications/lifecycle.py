@@ -52,7 +52,6 @@ class Action(StrEnum):
 S, A = State, Action
 TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
     A.SUBMIT: (frozenset({S.DRAFT, S.RETURNED, S.PREPARED}), S.IN_REVIEW),
-    A.PREPARE: (frozenset({S.DRAFT}), S.PREPARED),
     A.APPROVE: (frozenset({S.IN_REVIEW}), S.APPROVED),
     A.RETURN: (frozenset({S.IN_REVIEW}), S.RETURNED),
     A.AWARD: (frozenset({S.APPROVED, S.APPEALED}), S.AWARDED),
@@ -62,6 +61,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
     A.WITHDRAW: (frozenset({S.DRAFT, S.RETURNED, S.OFFERED, S.PREPARED}), S.WITHDRAWN),
     A.CONFIRM: (frozenset({S.OFFERED}), S.APPROVED),
     A.LAPSE: (frozenset({S.OFFERED}), S.LAPSED),
+    A.PREPARE: (frozenset({S.DRAFT}), S.PREPARED),
 }
 OPEN = frozenset({S.DRAFT, S.IN_REVIEW, S.RETURNED, S.APPROVED, S.APPEALED, S.OFFERED, S.PREPARED})
 TERMINAL = frozenset(State) - OPEN - {S.AWARDED, S.REJECTED}
