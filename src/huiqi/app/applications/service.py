@@ -107,6 +107,23 @@ def listing(session: Session, *, actor: Actor, state: str | None = None, measure
     return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
+def assisted(session: Session, *, actor: Actor, org_id: int) -> list[Application]:
+    """The organisation's drafts and prepared applications that its consent lets the officer see."""
+    consents.covering(session, actor=actor, org_id=org_id)
+    apps = session.scalars(select(Application).where(
+        Application.org_id == org_id, Application.state.in_([State.DRAFT.value, State.PREPARED.value]))
+        .order_by(Application.id))
+    return [a for a in apps if _covered(session, actor, a)]
+
+
+def _covered(session: Session, actor: Actor, app: Application) -> bool:
+    try:
+        consents.covering(session, actor=actor, org_id=app.org_id or 0, measure=app.measure)
+    except Forbidden:
+        return False
+    return True
+
+
 def prefill(session: Session, *, org: Organisation | None, person: Person | None,
             year: int) -> dict[str, Any]:
     """A case file from the registry with the beneficiary's own facts only: the enterprises an

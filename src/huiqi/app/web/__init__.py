@@ -18,7 +18,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from huiqi.app.errors import DomainError
-from huiqi.app.web import applications, calculator, library, login, matching, pages, password, requests
+from huiqi.app.web import (
+    applications,
+    assist,
+    calculator,
+    library,
+    login,
+    matching,
+    pages,
+    password,
+    people,
+    requests,
+)
 from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_page
 
 STATIC = Path(__file__).parent / "static"
@@ -55,7 +66,8 @@ def _wants_html(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the pages, their static files, CSRF protection and HTML error pages to ``app``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, login, password, library, calculator, matching, applications, requests):
+    for module in (pages, login, password, library, calculator, matching, assist, applications, requests,
+                   people):
         app.include_router(module.router)
     app.add_middleware(
         asgi_csrf,

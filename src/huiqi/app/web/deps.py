@@ -98,6 +98,8 @@ class Page:
         if self.actor is None:
             return links
         home = self._("工作台") if self.actor.role in STAFF else self._("我的主页")
+        if self.actor.role is Role.SERVICE:
+            return [("/", home), ("/staff/assist", self._("帮办")), *links]
         return [("/", home), *links]
 
     def render(self, template: str, *, status: int = 200, block: str | None = None,
