@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -121,11 +122,12 @@ def test_the_enterprise_records_and_revokes_a_consent(fresh: TestClient) -> None
     assert [a["href"] for a in errors.find(class_="govuk-error-summary").find_all("a")] == [
         "#officer", "#scope", "#until"]
     r = fresh.post("/me/consents/new", data={"csrftoken": token, "officer": "centre", "scope": "some",
-                                             "measures": ["m07.rd"], "day": "1", "month": "1", "year": "2020"})
+                                             "measures": ["m07.rd"], "day": "1", "month": "1",
+                                             "year": "2020"})
     assert "截止日期不能早于今天" in soup(r.text).find(class_="govuk-error-summary").get_text()
     r = fresh.post("/me/consents/new", data={"csrftoken": token, "officer": "centre", "scope": "some",
                                              "measures": ["m07.rd"], "day": "31", "month": "12",
-                                             "year": str(__import__("datetime").date.today().year)},
+                                             "year": str(date.today().year)},
                    follow_redirects=False)
     assert r.status_code == 303
     listed = soup(fresh.get(r.headers["location"]).text)
