@@ -167,8 +167,11 @@ async def answer(request: Request, page: CurrentPage, application_id: int) -> HT
         else:
             _put(ben, path, value.strip())
     if not errors and values:
-        with transaction(request.app.state.sessions) as s:
-            applications.update_facts(s, actor=actor, application_id=application_id, facts=facts)
+        try:
+            with transaction(request.app.state.sessions) as s:
+                applications.update_facts(s, actor=actor, application_id=application_id, facts=facts)
+        except (Conflict, Refused) as exc:  # sent to the enterprise meanwhile, or facts refused
+            errors["ready"] = exc.message
     if errors:
         return _application_page(request, page, application_id, errors, values)
     return page.redirect(f"/staff/assist/applications/{application_id}")
