@@ -4,6 +4,7 @@ another organisation's administrator finds none of it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +143,26 @@ def test_an_invitation_names_the_field_it_refuses(db_url: str, world: World) -> 
     assert bad.status_code == 422 and "username" in bad.text
     extra = c.post(base, headers=admin, json={"username": "abc", "display_name": "x", "role": "office"})
     assert extra.status_code == 422 and "role" in extra.text
+
+
+def test_the_migration_makes_each_existing_organisation_account_its_administrator(tmp_path: Path) -> None:
+    """Before 0007 an organisation had one applicant account, which signed: it stays able to."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from huiqi.app.db import alembic_config, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005")
+    engine = create_engine(url)
+    with engine.begin() as c:  # SQLite does not enforce the organisation's key here
+        for name, role, org in (("ent1", "applicant", 1), ("talent", "applicant", None),
+                                ("office1", "office", None)):
+            c.execute(text("INSERT INTO users (username, display_name, password_hash, role, org_id, active, "
+                           "must_change_password, totp_enabled, created_at) VALUES (:n, :n, 'x', :r, :o, "
+                           "1, 0, 0, '2026-01-01')"), {"n": name, "r": role, "o": org})
+    command.upgrade(alembic_config(url), "head")
+    with engine.begin() as c:
+        rows = c.execute(text("SELECT username, org_admin, may_sign FROM users ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("ent1", 1, 1), ("talent", 0, 0), ("office1", 0, 0)]
