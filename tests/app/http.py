@@ -32,6 +32,7 @@ STAFF_USERS = {
     "admin1": (Role.ADMIN, None),
     "secadmin1": (Role.SECURITY_ADMIN, None),
     "auditadmin1": (Role.AUDIT_ADMIN, None),
+    "helper1": (Role.SERVICE, None),
     "econ1": (Role.REVIEWER, ECON.department),
     "sci1": (Role.REVIEWER, SCI.department),
 }
@@ -39,7 +40,8 @@ STAFF_USERS = {
 
 def add_users(factory: sessionmaker[Session], org_id: int | None) -> None:
     """One user per role (and per reviewing department), bootstrapped as the console does, with
-    final passwords and (staff) the second factor set up; ``ent1`` is the organisation's applicant."""
+    final passwords and (staff) the second factor set up; ``ent1`` is the organisation's applicant
+(its first, so its administrator, who signs for it)."""
     with transaction(factory) as s:
         for name, (role, dept) in STAFF_USERS.items():
             auth.new_user(s, by="test", username=name, password=PASSWORD, role=role, display_name=name,

@@ -30,6 +30,7 @@ from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget import service as budget
 from huiqi.app.db import transaction
 from huiqi.app.matching import service as matching
+from huiqi.app.members import consents
 from huiqi.app.notices import service as notices
 from huiqi.app.registry import accounts
 from huiqi.app.registry import service as registry
@@ -42,13 +43,14 @@ from tests.app.world import CHAIN_LEADER_NAME, CHAIN_LEADER_USCC, ECON, FINANCE,
 
 APP, REV, OFF, FIN, AUD = "applicant", "reviewer", "office", "finance", "auditor"
 ADM, SEC, AAD = "admin", "security_admin", "audit_admin"
-ROLES = (APP, REV, OFF, FIN, AUD, ADM, SEC, AAD)
-USERS = {APP: "ent1", REV: "econ1", OFF: "office1", FIN: "finance1", AUD: "auditor1", ADM: "admin1",
-         SEC: "secadmin1", AAD: "auditadmin1"}
+SVC = "service_officer"  # 帮办
+ROLES = (APP, REV, OFF, FIN, AUD, SVC, ADM, SEC, AAD)
+USERS = {APP: "ent1", REV: "econ1", OFF: "office1", FIN: "finance1", AUD: "auditor1", SVC: "helper1",
+         ADM: "admin1", SEC: "secadmin1", AAD: "auditadmin1"}
 EVERYONE = frozenset(ROLES)
 ADMINS = frozenset({ADM, SEC, AAD})
 BUSINESS = frozenset({REV, OFF, FIN, AUD})
-STAFF = BUSINESS | ADMINS
+STAFF = BUSINESS | {SVC} | ADMINS
 PUBLIC = "public"  # no token needed
 TOKENS: dict[str, dict[str, str]] = {}
 _n = itertools.count()
@@ -239,6 +241,37 @@ def pending_requests(d: District) -> Prepared:
     return Prepared({"user_request_id": by_admin}, role_ids={ADM: {"user_request_id": by_security}})
 
 
+def clerk(d: District) -> Prepared:
+    """A clerk (经办人) of the district's organisation, whose standing its administrator sets."""
+    name = f"clerk{next(_n)}"
+    user_id = d.run(lambda s: auth.new_user(s, by="test", username=name, password=PASSWORD,
+                                            role=Role.APPLICANT, display_name=name,
+                                            org_id=int(d.ids["org_id"])).id)
+    return Prepared({"user_id": str(user_id)})
+
+
+def consent(d: District) -> Prepared:
+    """A consent of the district's organisation to the service centre, to be revoked."""
+    ent = Actor("ent1", Role.APPLICANT, org_id=int(d.ids["org_id"]))
+    found = d.run(lambda s: consents.grant(s, actor=ent, org_id=ent.org_id or 0, officer_id=None,
+                                           measures=None, until=date.today()).id)
+    return Prepared({"consent_id": str(found)})
+
+
+def assisted_draft(d: District) -> Prepared:
+    """A new organisation that consented to the service centre, and the officer's draft for it."""
+    org_id, _, _, ent = chain_leader(d)
+    officer = Actor("helper1", Role.SERVICE)
+
+    def make(s: Session) -> int:
+        auth.new_user(s, by="test", username=ent.username, password=PASSWORD, role=Role.APPLICANT,
+                      display_name=ent.username, org_id=org_id, must_change=False)
+        consents.grant(s, actor=ent, org_id=org_id, officer_id=None, measures=None, until=date.today())
+        return apps.start(s, actor=officer, measure="m01.new", year=2024, org_id=org_id).id
+
+    return Prepared({"application_id": str(d.run(make))})
+
+
 def victim(d: District) -> Prepared:
     """A user whose password, second factor or delay the security administrator resets."""
     name = f"victim{next(_n)}"
@@ -319,7 +352,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/imports/facts"): Rule(frozenset({OFF}), body=FACTS),
     ("GET", "/reviews/overdue"): Rule(frozenset({OFF, AUD})),
     ("GET", "/applications"): Rule(BUSINESS | {APP}),
+    # a service-centre officer starts one only for an organisation that consented (test_assist)
     ("POST", "/applications"): Rule(frozenset({APP}), ok=201, body=json({"measure": "m07.rd", "year": 2024})),
+    ("POST", "/applications/{application_id}/prepare"): Rule(frozenset({SVC}), prepare=assisted_draft),
     ("GET", "/applications/{application_id}"): Rule(BUSINESS | {APP}),
     ("PUT", "/applications/{application_id}/facts"): Rule(frozenset({APP}), body=lambda ids: json({
         "year": 2024, "beneficiaries": [{"id": ids["uscc"], "kind": "enterprise"}]}),
@@ -381,6 +416,18 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("PUT", "/organisations/{org_id}/service-package"): Rule(frozenset({OFF}), body=json({
         "contact_name": "王敏", "contact_phone": "010-81234567", "department": "经济和信息化局",
         "services": ["用地保障"]})),
+    # the organisation's people and consents: its administrator (another's: 404, test_members)
+    ("GET", "/organisations/{org_id}/members"): Rule(frozenset({APP, OFF, AUD})),
+    ("POST", "/organisations/{org_id}/members"): Rule(frozenset({APP}), ok=201, body=lambda _: json({
+        "username": f"clerk{next(_n)}", "display_name": "经办人", "may_sign": False})),
+    ("PUT", "/organisations/{org_id}/members/{user_id}"): Rule(frozenset({APP}), body=json({
+        "active": True, "may_sign": True}), prepare=clerk),
+    ("GET", "/organisations/{org_id}/consents"): Rule(frozenset({APP, OFF, AUD})),
+    ("POST", "/organisations/{org_id}/consents"): Rule(frozenset({APP}), ok=201, body=lambda _: json({
+        "officer_id": None, "measures": ["m07.rd"], "until": date.today().isoformat()})),
+    ("POST", "/organisations/{org_id}/consents/{consent_id}/revoke"): Rule(frozenset({APP}),
+                                                                           prepare=consent),
+    ("GET", "/assist"): Rule(frozenset({SVC})),
     ("GET", "/audit"): Rule(frozenset({OFF, AUD, AAD})),
     ("GET", "/audit/verify"): Rule(frozenset({OFF, AUD, AAD})),
     ("GET", "/settings/{key}"): Rule(STAFF),
@@ -487,7 +534,7 @@ def test_the_administrators_decide_nothing_and_read_no_business_records() -> Non
     business = [k for k in POLICY if k[0] == "GET" and k[1].split("/")[1] in (
         "applications", "offers", "service-packages", "organisations", "persons", "matches",
         "requests", "payments", "budgets")]
-    assert len(business) == 19 and all(not ADMINS & POLICY[k].roles for k in business)
+    assert len(business) == 21 and all(not ADMINS & POLICY[k].roles for k in business)
 
 
 def test_user_management_is_split_between_the_three_administrators() -> None:

@@ -190,3 +190,40 @@ def test_the_space_pages_pass_axe(browser: Browser, server: str, lang: str, widt
         found["rate-errors"] = _violations(page)
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize(("lang", "width", "senior", "year"), [("zh", 1280, False, 2026),
+                                                               ("en", 375, True, 2027)])
+def test_the_people_and_assist_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
+                                              senior: bool, year: int) -> None:
+    """The administrator's people and consent pages, the officer's 帮办 pages (ent4 consented in the
+    demo) and the confirm page, each with its errors, on a draft of its own year."""
+    from tests.browser.conftest import PASSWORD, _api
+
+    token = _api(server, "POST", "/auth/login", {"username": "ent4", "password": PASSWORD})["token"]
+    draft = _api(server, "POST", "/applications", {"measure": "m07.rd", "year": year}, token)["id"]
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    found = {}
+    pages = {"ent4": ["/me/people", "/me/people/new", "/me/consents", "/me/consents/new",
+                      f"/me/applications/{draft}/confirm"],
+             "helper1": ["/staff/assist", "/staff/assist/4", f"/staff/assist/applications/{draft}"]}
+    for username, paths in pages.items():
+        log_in(page, server, username)
+        for path in paths:
+            page.goto(server + path)
+            found[path] = _violations(page)
+            submit = page.locator("main form[method=post] button[type=submit]").last
+            if path != "/me/consents" and submit.count():  # empty: the errors
+                submit.click()
+                page.wait_for_load_state()
+                found[f"{path} (errors)"] = _violations(page)
+            if width == 375:
+                shot(page, f"{path.strip('/').replace('/', '-')}-{lang}-phone-senior")
+        page.locator("form[action='/logout'] button").click()
+        page.wait_for_load_state()
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}

@@ -13,10 +13,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from huiqi.app import web
 from huiqi.app.applications import documents
 from huiqi.app.applications import service as applications
+from huiqi.app.auth.models import User
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.db import transaction
 from huiqi.app.matching import service as matching
@@ -26,8 +28,8 @@ from tests.web.conftest import HTML, log_in
 # who opens the pages: a column per role (ent1 is "another enterprise" for ent5's records)
 USERS = {"anonymous": None, "ent5": "ent5", "ent1": "ent1", "reviewer": "econ", "office": "office",
          "finance": "finance", "auditor": "auditor", "admin": "admin", "security": "security",
-         "auditadmin": "auditadmin"}
-STAFF = ("reviewer", "office", "finance", "auditor", "admin", "security", "auditadmin")
+         "auditadmin": "auditadmin", "service": "helper1"}
+STAFF = ("reviewer", "office", "finance", "auditor", "admin", "security", "auditadmin", "service")
 
 SHOWN, LOGIN, REFUSED = "shown", "login", "refused"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,6 +37,8 @@ EVERYONE = dict.fromkeys(USERS, SHOWN)
 USERS_ONLY = {"anonymous": LOGIN} | dict.fromkeys(list(USERS)[1:], SHOWN)
 OWNER = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": REFUSED} | dict.fromkeys(STAFF, REFUSED)
 ENT1_OWN = {"anonymous": LOGIN, "ent5": REFUSED, "ent1": SHOWN} | dict.fromkeys(STAFF, REFUSED)
+OFFICER = {"anonymous": LOGIN, "ent5": REFUSED, "ent1": REFUSED} | dict.fromkeys(STAFF, REFUSED) | {
+    "service": SHOWN}  # the service centre's pages: only its officer (for enterprises that consented)
 APPLICANTS = {"anonymous": LOGIN, "ent5": SHOWN, "ent1": SHOWN} | dict.fromkeys(STAFF, REFUSED)
 
 # route path → (the URL opened, with {application}/{offer} filled in; who sees what)
@@ -65,6 +69,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "/me/applications/{application_id}/commitment": ("/me/applications/{draft}/commitment", OWNER),
     "/me/applications/{application_id}/check": ("/me/applications/{draft}/check", OWNER),
     "/me/applications/{application_id}/submitted": ("/me/applications/{application}/submitted", OWNER),
+    "/me/applications/{application_id}/confirm": ("/me/applications/{draft}/confirm", OWNER),
     "/me/offers/{offer_id}": ("/me/offers/{offer}", OWNER),
     "/me/offers/{offer_id}/done": ("/me/offers/{offer}/done", OWNER),
     "/me/awards": ("/me/awards", APPLICANTS),
@@ -74,6 +79,14 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "/me/notices": ("/me/notices", USERS_ONLY),  # every user has its own inbox
     "/me/requests/{request_id}": ("/me/requests/{request}", ENT1_OWN),
     "/me/requests": ("/me/requests", APPLICANTS),
+    "/me/people": ("/me/people", APPLICANTS),  # each enterprise's administrator: its own people
+    "/me/people/new": ("/me/people/new", APPLICANTS),
+    "/me/people/{user_id}": ("/me/people/{member}", OWNER),
+    "/me/consents": ("/me/consents", APPLICANTS),
+    "/me/consents/new": ("/me/consents/new", APPLICANTS),
+    "/staff/assist": ("/staff/assist", OFFICER),
+    "/staff/assist/{org_id}": ("/staff/assist/{consenting}", OFFICER),
+    "/staff/assist/applications/{application_id}": ("/staff/assist/applications/{assisted}", OFFICER),
     "/me/requests/new": ("/me/requests/new", APPLICANTS),
 }
 
@@ -87,7 +100,8 @@ def test_every_page_is_in_the_table() -> None:
 @pytest.fixture(scope="module")
 def ids(demo_app: FastAPI) -> dict[str, int]:
     """ent5's first application and its offer (any state: the pages show every state), a draft of
-    ent5's with a document (the wizard's pages); ent1's award and request (ent5 has none)."""
+    ent5's with a document (the wizard's pages); ent1's award and request (ent5 has none); ent4,
+    which consented to the service centre, and one of its applications; ent5's own account."""
     ent5 = Actor("ent5", Role.APPLICANT, org_id=5)
     with demo_app.state.readers() as s, s.begin():
         apps = applications.listing(s, actor=ent5)
@@ -97,8 +111,11 @@ def ids(demo_app: FastAPI) -> dict[str, int]:
         awarded = [a.id for a in applications.listing(s, actor=ent1) if a.state in ("awarded", "paid")]
         asked = requests.listing(s, actor=ent1)
         assert awarded and asked, "the demo gives ent1 awards and a request"
+        ent4 = Actor("ent4", Role.APPLICANT, org_id=4)  # consented to the service centre in the demo
         found = {"application": apps[0].id, "offer": offers[0].id, "award": awarded[0],
-                 "request": asked[0].id}
+                 "request": asked[0].id, "consenting": 4,
+                 "assisted": applications.listing(s, actor=ent4)[0].id,
+                 "member": s.scalar(select(User.id).where(User.username == "ent5"))}
     with transaction(demo_app.state.sessions) as s:
         draft = applications.start(s, actor=ent5, measure="m07.rd", year=2025)
         doc = documents.upload(s, actor=ent5, folder=demo_app.state.files, application_id=draft.id,
@@ -154,7 +171,8 @@ def test_every_form_post_is_refused_without_the_csrf_token(clients: dict[str, Te
     for path in posts:
         url = path.replace("{application_id}", str(ids["draft"])).replace(
             "{offer_id}", str(ids["offer"])).replace("{document_id}", str(ids["document"])).replace(
-            "{column}", "rd_fen").replace("{request_id}", str(ids["request"]))
+            "{column}", "rd_fen").replace("{request_id}", str(ids["request"])).replace(
+            "{user_id}", str(ids["member"])).replace("{org_id}", str(ids["consenting"]))
         for headers in ({}, {"HX-Request": "true"}):
             r = owner.post(url, data={"x": "1"}, headers=headers, follow_redirects=False)
             assert r.status_code == 403, f"POST {url} {headers}: {r.status_code}"

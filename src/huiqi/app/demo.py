@@ -62,6 +62,7 @@ def load(url: str) -> Loaded | None:
                 return None
         ids = _registry(factory)
         users = _users(factory, ids) + _talent(factory)
+        _consents(factory, ids)
         _applications(factory, engine, ids)
         _offers_and_requests(factory, ids)
         return Loaded(users)
@@ -113,7 +114,7 @@ def _users(factory: sessionmaker[Session], ids: list[int]) -> list[str]:
              ("auditor", Role.AUDITOR, None), ("admin", Role.ADMIN, None),
              ("security", Role.SECURITY_ADMIN, None), ("auditadmin", Role.AUDIT_ADMIN, None),
              ("econ", Role.REVIEWER, ECON.department), ("sci", Role.REVIEWER, SCI.department),
-             ("fin", Role.REVIEWER, FIN_DEPT.department)]
+             ("fin", Role.REVIEWER, FIN_DEPT.department), ("helper1", Role.SERVICE, None)]
     names = []
     with transaction(factory) as s:
         for username, role, dept in staff:
@@ -141,6 +142,17 @@ def _talent(factory: sessionmaker[Session]) -> list[str]:
         auth.new_user(s, by="demo-loader", username="talent1", password=PASSWORD, role=Role.APPLICANT,
                       display_name="李明", person_id=person.id, must_change=False)
     return ["talent1"]
+
+
+def _consents(factory: sessionmaker[Session], ids: list[int]) -> None:
+    """潞城新材料 (ent4) lets the service centre prepare its applications (帮办) for a year."""
+    from datetime import timedelta
+
+    from huiqi.app.members import consents
+
+    with transaction(factory) as s:
+        consents.grant(s, actor=Actor("ent4", Role.APPLICANT, org_id=ids[3]), org_id=ids[3],
+                       officer_id=None, measures=None, until=date.today() + timedelta(days=365))
 
 
 def _step(factory: sessionmaker[Session], fn: Callable[[Session], object]) -> None:

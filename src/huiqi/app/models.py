@@ -7,6 +7,7 @@ from huiqi.app.auth.models import LoginThrottle, PasswordHistory, Token, User, U
 from huiqi.app.budget.models import Budget, LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import Base
 from huiqi.app.matching.models import Match, MatchRun
+from huiqi.app.members.models import Consent
 from huiqi.app.notices.models import Notice
 from huiqi.app.parameters.models import ParameterChange
 from huiqi.app.registry.models import (
@@ -21,10 +22,9 @@ from huiqi.app.requests.models import ServicePackage, ServiceRequest
 from huiqi.app.settings.models import MeasureConfig, Setting
 
 __all__ = [
-    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "CreditEntry",
+    "AccountChange", "AnnualFact", "Application", "AuditEntry", "Base", "Budget", "Consent", "CreditEntry",
     "Decision", "Document", "LedgerEntry", "LoginThrottle", "Match", "MatchRun", "MeasureConfig",
-    "Notice",
-    "Organisation", "ParameterChange", "PasswordHistory", "Payment", "PaymentBatch", "Person",
+    "Notice", "Organisation", "ParameterChange", "PasswordHistory", "Payment", "PaymentBatch", "Person",
     "Recognition", "Review", "ServicePackage", "ServiceRequest", "Setting", "Step", "Token", "User",
     "UserRequest",
 ]

@@ -48,7 +48,8 @@ def _decision(d: Decision) -> dict[str, Any]:
 
 def _step(s: Step) -> dict[str, Any]:
     return {"action": s.action, "from": s.from_state, "to": s.to_state, "actor": s.actor,
-            "at": s.at.isoformat(), "elapsed_working_days": s.elapsed_days, "note": s.note}
+            "on_behalf_of": s.on_behalf_of, "at": s.at.isoformat(),
+            "elapsed_working_days": s.elapsed_days, "note": s.note}
 
 
 class Start(BaseModel):
@@ -56,6 +57,8 @@ class Start(BaseModel):
     measure: str = Field(min_length=1, max_length=30, examples=["m01.new"])
     year: int = Field(ge=2024, le=2100)
     item: str | None = Field(None, max_length=64, description="title kind, project id or loan id")
+    org_id: int | None = Field(None, description="the organisation a service-centre officer acts "
+                               "for, with its consent (帮办); applicants leave it out")
 
 
 class Submit(BaseModel):
@@ -91,9 +94,11 @@ def listing(db: DB, actor: Current, state: str | None = None, measure: str | Non
                                                       limit=limit, offset=offset)]
 
 
-@router.post("/applications", status_code=201, summary="Start an application, pre-filled (applicant)")
+@router.post("/applications", status_code=201,
+             summary="Start an application, pre-filled (applicant; service-centre officer with consent)")
 def start(body: Start, db: DB, actor: Current) -> dict[str, Any]:
-    a = apps.start(db, actor=actor, measure=body.measure, year=body.year, item=body.item)
+    a = apps.start(db, actor=actor, measure=body.measure, year=body.year, item=body.item,
+                   org_id=body.org_id)
     return application_json(a, full=True)
 
 
@@ -127,6 +132,12 @@ def submit(application_id: int, body: Submit, db: DB, actor: Current) -> dict[st
     return application_json(apps.submit(db, actor=actor, application_id=application_id,
                                         accept_commitment=body.accept_commitment,
                                         signatory=body.signatory), full=True)
+
+
+@router.post("/applications/{application_id}/prepare",
+             summary="Mark ready for the enterprise's confirmation (service-centre officer, 帮办)")
+def prepare(application_id: int, db: DB, actor: Current) -> dict[str, Any]:
+    return application_json(apps.prepare(db, actor=actor, application_id=application_id), full=True)
 
 
 @router.post("/applications/{application_id}/review", summary="My department approves or returns")

@@ -23,6 +23,7 @@ from huiqi.app.api import (
     documents,
     imports,
     matching,
+    members,
     notices,
     origin,
     problems,
@@ -75,7 +76,7 @@ def create_app(url: str = DEFAULT_URL, *, bank_url: str | None = None,
     app.add_middleware(BodyGuard, config=config)
     app.add_middleware(SecurityHeaders)
     for module in (session, calculator, registry, imports, applications, documents, matching, budget,
-                   requests, notices, audit, settings):
+                   requests, notices, audit, settings, members):
         app.include_router(module.router)
     web.install(app)  # the pages, at /, outside the OpenAPI schema
     return app

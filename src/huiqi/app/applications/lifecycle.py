@@ -6,7 +6,11 @@
                                                                 ▼        ▲
                                                              rejected ───┘
     offered ──confirm──► approved        offered ──lapse──► lapsed
-    draft / returned / offered ──withdraw──► withdrawn
+    draft / returned / offered / prepared ──withdraw──► withdrawn
+
+    帮办: a service-centre officer prepares a draft for the enterprise (with its consent) and never
+    submits it; the enterprise confirms by signing the commitment, which submits it:
+    draft ──prepare──► prepared ──submit (the enterprise)──► in_review
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class State(StrEnum):
     WITHDRAWN = "withdrawn"
     OFFERED = "offered"
     LAPSED = "lapsed"
+    PREPARED = "prepared"  # by the service centre, awaiting the enterprise's confirmation
 
 
 class Action(StrEnum):
@@ -41,22 +46,24 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     CONFIRM = "confirm"
     LAPSE = "lapse"
+    PREPARE = "prepare"
 
 
 S, A = State, Action
 TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
-    A.SUBMIT: (frozenset({S.DRAFT, S.RETURNED}), S.IN_REVIEW),
+    A.SUBMIT: (frozenset({S.DRAFT, S.RETURNED, S.PREPARED}), S.IN_REVIEW),
     A.APPROVE: (frozenset({S.IN_REVIEW}), S.APPROVED),
     A.RETURN: (frozenset({S.IN_REVIEW}), S.RETURNED),
     A.AWARD: (frozenset({S.APPROVED, S.APPEALED}), S.AWARDED),
     A.REJECT: (frozenset({S.APPROVED, S.APPEALED}), S.REJECTED),
     A.APPEAL: (frozenset({S.AWARDED, S.REJECTED}), S.APPEALED),
     A.PAY: (frozenset({S.AWARDED}), S.PAID),
-    A.WITHDRAW: (frozenset({S.DRAFT, S.RETURNED, S.OFFERED}), S.WITHDRAWN),
+    A.WITHDRAW: (frozenset({S.DRAFT, S.RETURNED, S.OFFERED, S.PREPARED}), S.WITHDRAWN),
     A.CONFIRM: (frozenset({S.OFFERED}), S.APPROVED),
     A.LAPSE: (frozenset({S.OFFERED}), S.LAPSED),
+    A.PREPARE: (frozenset({S.DRAFT}), S.PREPARED),
 }
-OPEN = frozenset({S.DRAFT, S.IN_REVIEW, S.RETURNED, S.APPROVED, S.APPEALED, S.OFFERED})
+OPEN = frozenset({S.DRAFT, S.IN_REVIEW, S.RETURNED, S.APPROVED, S.APPEALED, S.OFFERED, S.PREPARED})
 TERMINAL = frozenset(State) - OPEN - {S.AWARDED, S.REJECTED}
 
 

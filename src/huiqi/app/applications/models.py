@@ -95,6 +95,8 @@ class Step(Base):
     from_state: Mapped[str | None] = mapped_column(String(12))
     to_state: Mapped[str] = mapped_column(String(12))
     actor: Mapped[str] = mapped_column(String(60))
+    # the organisation a service-centre officer acted for (帮办, migration 0007); None: for itself
+    on_behalf_of: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     elapsed_days: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)

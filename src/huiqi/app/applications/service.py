@@ -20,6 +20,8 @@ from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.budget import service as budget
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Conflict, Forbidden, NotFound, Refused
+from huiqi.app.members import consents
+from huiqi.app.members import service as members
 from huiqi.app.notices import service as notices
 from huiqi.app.parameters.service import current_version, policy, policy_at, snapshot
 from huiqi.app.registry import service as registry
@@ -36,9 +38,15 @@ COMMITMENT_EN = ("We (I) undertake that the information given is true, accurate 
                  "return the funds received.")
 
 
+def _for(actor: Actor, app: Application) -> int | None:
+    """The organisation a service-centre officer acts for; None when the actor acts for itself."""
+    return app.org_id if actor.role is Role.SERVICE else None
+
+
 def move(session: Session, *, actor: Actor, app: Application, action: Action,
           note: str | None = None, now: datetime | None = None) -> None:
-    """Apply one transition of the state machine, record the step and audit it."""
+    """Apply one transition of the state machine, record the step (who acted, and for whom) and
+    audit it."""
     now = now or utcnow()
     to = target(app.state, action)
     last = session.scalar(select(Step).where(Step.application_id == app.id)
@@ -48,7 +56,8 @@ def move(session: Session, *, actor: Actor, app: Application, action: Action,
     before = app.state
     app.state, app.updated_at = to.value, now
     session.add(Step(application_id=app.id, action=action.value, from_state=before,
-                     to_state=to.value, actor=actor.username, at=now, elapsed_days=elapsed, note=note))
+                     to_state=to.value, actor=actor.username, on_behalf_of=_for(actor, app), at=now,
+                     elapsed_days=elapsed, note=note))
     app_id = app.id
     try:
         session.flush()  # UPDATE … WHERE version = the version read: a concurrent change fails it
@@ -56,7 +65,8 @@ def move(session: Session, *, actor: Actor, app: Application, action: Action,
         raise Conflict(f"application {app_id} was changed by someone else at the same moment; "
                        "reload it and try again") from None
     record(session, actor=actor, action=f"application.{action.value}", entity="application",
-           entity_id=app.id, before={"state": before}, after={"state": to.value, "note": note}, at=now)
+           entity_id=app.id, before={"state": before},
+           after={"state": to.value, "note": note, "on_behalf_of": _for(actor, app)}, at=now)
 
 
 def get(session: Session, *, actor: Actor, application_id: int, for_change: bool = False,
@@ -64,14 +74,22 @@ def get(session: Session, *, actor: Actor, application_id: int, for_change: bool
     """One application, if the actor may see it: applicants their own, reviewers those their
     department reviews; the administrator decides and reads none. ``for_change`` locks the row
     and reads it afresh, so that two people acting on it at once take turns. ``hide``: another
-    beneficiary's application reads as not found (the wizard's pages and documents)."""
-    actor.require(*READERS)
+    beneficiary's application reads as not found (the wizard's pages and documents). A
+    service-centre officer sees an organisation's application while the organisation's consent
+    covers it."""
+    if actor.role is not Role.SERVICE:
+        actor.require(*READERS)
     app = session.get(Application, application_id, with_for_update=True if for_change else None,
                       populate_existing=for_change)
     if app is None:
         raise NotFound(f"application {application_id} not found")
     if hide and actor.role is Role.APPLICANT and not actor.owns(org_id=app.org_id, person_id=app.person_id):
         raise NotFound(f"application {application_id} not found")
+    if actor.role is Role.SERVICE:
+        if app.org_id is None:
+            raise Forbidden("a service-centre officer acts only for organisations")
+        consents.covering(session, actor=actor, org_id=app.org_id, measure=app.measure)
+        return app
     actor.check_can_see(org_id=app.org_id, person_id=app.person_id)
     if actor.role is Role.REVIEWER and session.scalar(select(Review.id).where(
             Review.application_id == app.id, Review.department == actor.department).limit(1)) is None:
@@ -105,6 +123,23 @@ def listing(session: Session, *, actor: Actor, state: str | None = None, measure
     return list(session.scalars(stmt.limit(limit).offset(offset)))
 
 
+def assisted(session: Session, *, actor: Actor, org_id: int) -> list[Application]:
+    """The organisation's drafts and prepared applications that its consent lets the officer see."""
+    consents.covering(session, actor=actor, org_id=org_id)
+    apps = session.scalars(select(Application).where(
+        Application.org_id == org_id, Application.state.in_([State.DRAFT.value, State.PREPARED.value]))
+        .order_by(Application.id))
+    return [a for a in apps if _covered(session, actor, a)]
+
+
+def _covered(session: Session, actor: Actor, app: Application) -> bool:
+    try:
+        consents.covering(session, actor=actor, org_id=app.org_id or 0, measure=app.measure)
+    except Forbidden:
+        return False
+    return True
+
+
 def prefill(session: Session, *, org: Organisation | None, person: Person | None,
             year: int) -> dict[str, Any]:
     """A case file from the registry with the beneficiary's own facts only: the enterprises an
@@ -120,12 +155,18 @@ def prefill(session: Session, *, org: Organisation | None, person: Person | None
 
 def start(session: Session, *, actor: Actor, measure: str, year: int, item: str | None = None,
           org_id: int | None = None, person_id: int | None = None) -> Application:
-    """Open a draft for a measure and year, its facts pre-filled from the registry (applicant)."""
-    actor.require(Role.APPLICANT)
-    org_id = actor.org_id if org_id is None and person_id is None else org_id
-    person_id = actor.person_id if org_id is None and person_id is None else person_id
-    if not actor.owns(org_id=org_id, person_id=person_id):
-        raise Forbidden("an applicant applies only for its own organisation")
+    """Open a draft for a measure and year, its facts pre-filled from the registry (applicant; or a
+    service-centre officer for ``org_id``, with the organisation's live consent for the measure)."""
+    actor.require(Role.APPLICANT, Role.SERVICE)
+    if actor.role is Role.SERVICE:
+        if org_id is None or person_id is not None:
+            raise Forbidden("org_id: a service-centre officer names the organisation it acts for")
+        consents.covering(session, actor=actor, org_id=org_id, measure=measure)
+    else:
+        org_id = actor.org_id if org_id is None and person_id is None else org_id
+        person_id = actor.person_id if org_id is None and person_id is None else person_id
+        if not actor.owns(org_id=org_id, person_id=person_id):
+            raise Forbidden("an applicant applies only for its own organisation")
     pol = policy()
     if measure not in pol.measures:
         raise Refused(f"measure: unknown measure id {measure!r}; see GET /measures")
@@ -150,10 +191,10 @@ def start(session: Session, *, actor: Actor, measure: str, year: int, item: str 
     session.add(app)
     session.flush()
     session.add(Step(application_id=app.id, action="create", from_state=None, to_state=app.state,
-                     actor=actor.username))
+                     actor=actor.username, on_behalf_of=_for(actor, app)))
     record(session, actor=actor, action="application.create", entity="application", entity_id=app.id,
            after={"measure": measure, "year": year, "item": item, "org_id": org_id,
-                  "person_id": person_id})
+                  "person_id": person_id, "on_behalf_of": _for(actor, app)})
     return app
 
 
@@ -168,15 +209,18 @@ def _refuse_duplicate(session: Session, *, org_id: int | None, person_id: int | 
 
 def update_facts(session: Session, *, actor: Actor, application_id: int,
                  facts: dict[str, Any]) -> Application:
-    """Replace the draft's facts (applicant, while draft or returned); checked against the schema."""
+    """Replace the draft's facts (applicant, while draft or returned; a service-centre officer with
+    consent, while draft); checked against the schema."""
     app = get(session, actor=actor, application_id=application_id, for_change=True)
-    actor.require(Role.APPLICANT)
-    if app.state not in (State.DRAFT, State.RETURNED):
-        raise Conflict(f"state: facts can be changed while draft or returned, not {app.state}")
+    actor.require(Role.APPLICANT, Role.SERVICE)
+    editable = (State.DRAFT,) if actor.role is Role.SERVICE else (State.DRAFT, State.RETURNED)
+    if app.state not in editable:
+        raise Conflict(f"state: facts can be changed while {' or '.join(editable)}, not {app.state}")
     evaluation.evaluate(session, app, policy_at(session), facts)  # refuses bad facts by field now
     kept, sources, claims = evaluation.vouched(session, app, facts)
     record(session, actor=actor, action="application.facts", entity="application", entity_id=app.id,
-           before={"facts": app.facts, "claims": app.claims}, after={"facts": kept, "claims": claims})
+           before={"facts": app.facts, "claims": app.claims},
+           after={"facts": kept, "claims": claims, "on_behalf_of": _for(actor, app)})
     app.facts, app.sources, app.claims, app.updated_at = kept, sources, claims, utcnow()
     session.flush()
     return app
@@ -231,6 +275,9 @@ def sign(session: Session, *, actor: Actor, application_id: int, accept: bool,
     app = own(session, actor=actor, application_id=application_id, for_change=True)
     if app.state not in (State.DRAFT, State.RETURNED):
         raise Conflict(f"state: the commitment is signed while draft or returned, not {app.state}")
+    refusal = members.may_sign(session, actor=actor, org_id=app.org_id, person_id=app.person_id)
+    if refusal is not None:  # a clerk without the signing right learns it here, not at submission
+        raise Forbidden(f"signatory: {refusal}")
     signatory = " ".join(signatory.split())
     if not signatory:
         raise Refused("signatory: name the person who signs (签署人)")
@@ -253,22 +300,61 @@ def signed(app: Application) -> dict[str, Any] | None:
     return c if c.get("accepted") and c.get("for_round") == app.round + 1 else None
 
 
+def prepared_by(session: Session, app: Application) -> str | None:
+    """The service-centre officer who marked the application ready, while it awaits confirmation."""
+    if app.state != State.PREPARED:
+        return None
+    return session.scalar(select(Step.actor).where(Step.application_id == app.id,
+                                                   Step.action == Action.PREPARE.value)
+                          .order_by(Step.id.desc()).limit(1))
+
+
+def estimate(session: Session, app: Application) -> Result:
+    """The engine's result for the application as its facts stand (nothing kept): what the
+    enterprise sees before it signs."""
+    kept, _, _ = evaluation.vouched(session, app, app.facts)
+    return evaluation.pick(evaluation.evaluate(session, app, policy_at(session), kept), app.item)
+
+
+def prepare(session: Session, *, actor: Actor, application_id: int,
+            now: datetime | None = None) -> Application:
+    """The service-centre officer marks a draft ready for the enterprise's confirmation (帮办); it
+    submits nothing. Refused while the facts do not qualify, saying why."""
+    actor.require(Role.SERVICE)
+    app = get(session, actor=actor, application_id=application_id, for_change=True)
+    target(app.state, Action.PREPARE)
+    result = estimate(session, app)
+    if result.status != "eligible":
+        raise Refused(f"not eligible as the facts stand: {evaluation.reason(result)}")
+    move(session, actor=actor, app=app, action=Action.PREPARE, now=now,
+         note="待企业确认 awaiting the enterprise's confirmation")
+    return app
+
+
 def submit(session: Session, *, actor: Actor, application_id: int, accept_commitment: bool,
            signatory: str, now: datetime | None = None) -> Application:
-    """Sign the commitment (告知承诺), compute and snapshot the ceiling, open the parallel review."""
+    """Sign the commitment (告知承诺), compute and snapshot the ceiling, open the parallel review.
+    Only a user who may sign for the organisation does (``members.may_sign``); an application the
+    service centre prepared is confirmed this way."""
     now = now or utcnow()
     app = get(session, actor=actor, application_id=application_id, for_change=True)
     actor.require(Role.APPLICANT)
     target(app.state, Action.SUBMIT)
+    refusal = members.may_sign(session, actor=actor, org_id=app.org_id, person_id=app.person_id)
+    if refusal is not None:
+        raise Forbidden(f"signatory: {refusal}")
     if not accept_commitment:
         raise Refused("accept_commitment: the commitment (告知承诺) must be accepted to submit")
+    officer = prepared_by(session, app)
     take_snapshot(session, app)
-    app.commitment = {"accepted": True, "signatory": signatory, "at": now.isoformat(),
+    app.commitment = {"accepted": True, "signatory": signatory, "signed_by": actor.username,
+                      "prepared_by": officer, "at": now.isoformat(),
                       "text_zh": COMMITMENT_ZH, "text_en": COMMITMENT_EN}
     app.submitted_at = now
     app.round += 1
     move(session, actor=actor, app=app, action=Action.SUBMIT, now=now,
-         note=f"ceiling {fen_to_yuan(app.ceiling_fen or 0)} (parameters v{app.param_version})")
+         note=f"ceiling {fen_to_yuan(app.ceiling_fen or 0)} (parameters v{app.param_version})"
+         + (f"; prepared by {officer} (帮办), confirmed by {actor.username}" if officer else ""))
     cfg = settings.measure_config(session, app.measure)
     due = settings.calendar(session).add(now.date(), cfg.review_days)
     for dept in cfg.departments:

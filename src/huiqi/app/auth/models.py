@@ -23,6 +23,10 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     department: Mapped[str | None] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # an applicant of an organisation: its administrator (单位管理员: invites the clerks, 经办人)
+    # and whether it may sign the commitment (告知承诺) for the organisation (migration 0007)
+    org_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    may_sign: Mapped[bool] = mapped_column(Boolean, default=False)
     # an initial or reset password: until changed, a session allows only changing it
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[datetime | None] = mapped_column()

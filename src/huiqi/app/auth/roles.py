@@ -4,7 +4,9 @@ Separation of duties (三权分立): the system administrator (``admin``) manage
 the security administrator (``security_admin``) roles, second factors, password resets and
 unlocks, the audit administrator (``audit_admin``) reads and verifies the audit trail. None of the
 three decides anything or reads the business records (applications, offers, the registry). The
-``auditor`` is the business auditor: reads everything, changes nothing.
+``auditor`` is the business auditor: reads everything, changes nothing. The service centre's
+officer (``service_officer``, 帮办) prepares applications for the enterprises that recorded their
+consent, and submits none: the enterprise confirms and signs.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ class Role(StrEnum):
     ADMIN = "admin"  # the system administrator
     SECURITY_ADMIN = "security_admin"
     AUDIT_ADMIN = "audit_admin"
+    SERVICE = "service_officer"  # 帮办: the service centre's officer
 
 
 ADMINS = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 BUSINESS = (Role.REVIEWER, Role.OFFICE, Role.FINANCE, Role.AUDITOR)
 """Staff who work with (or audit) the business records."""
-STAFF = BUSINESS + ADMINS
+STAFF = (*BUSINESS, Role.SERVICE, *ADMINS)
 PRIVILEGED = STAFF
 """Roles given only by a request of one administrator and the approval of another."""
 SECOND_FACTOR = STAFF
@@ -62,6 +65,9 @@ class Actor:
         """Applicants see only their own records; business staff see all; administrators none."""
         if self.role in ADMINS:
             raise Forbidden(f"role {self.role.value}: administrators do not read business records")
+        if self.role is Role.SERVICE:
+            raise Forbidden("a service-centre officer reads an enterprise's records only with its "
+                            "consent, through the applications it prepares")
         if self.role is Role.APPLICANT and not self.owns(org_id=org_id, person_id=person_id):
             raise Forbidden("an applicant sees only its own organisation's records")
 

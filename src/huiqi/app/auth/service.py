@@ -67,7 +67,7 @@ def user_json(u: User) -> dict[str, Any]:
     return {"id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
             "org_id": u.org_id, "person_id": u.person_id, "department": u.department,
             "active": u.active, "must_change_password": u.must_change_password,
-            "second_factor": u.totp_enabled}
+            "second_factor": u.totp_enabled, "org_admin": u.org_admin, "may_sign": u.may_sign}
 
 
 def actor_of(u: User) -> Actor:
@@ -84,9 +84,11 @@ def _get(session: Session, user_id: int) -> User:
 def new_user(session: Session, *, by: Actor | str, username: str, password: str, role: Role,
              display_name: str, org_id: int | None = None, person_id: int | None = None,
              department: str | None = None, must_change: bool = True,
-             totp_secret: str | None = None) -> User:
+             totp_secret: str | None = None, may_sign: bool = False) -> User:
     """Create a user after checking the shape of the account and the password rules. Callers check
-    who may: ``create_user`` (applicants), an approved request, or the console (bootstrap)."""
+    who may: ``create_user`` (applicants), an approved request, the organisation's administrator
+    (``members.invite``), or the console (bootstrap). An organisation's first applicant account
+    is its administrator (单位管理员) and signs for it; the others are its clerks (经办人)."""
     passwords.check(password, username=username)
     if role is Role.APPLICANT and (org_id is None) == (person_id is None):
         raise Refused("org_id: an applicant belongs to exactly one organisation or is one person")
@@ -96,10 +98,12 @@ def new_user(session: Session, *, by: Actor | str, username: str, password: str,
         raise Refused("department: a reviewer belongs to a department")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username: {username!r} is taken")
+    first = org_id is not None and session.scalar(
+        select(User.id).where(User.org_id == org_id).limit(1)) is None
     user = User(username=username, display_name=display_name, password_hash=hasher.hash(password),
                 role=role.value, org_id=org_id, person_id=person_id, department=department,
                 must_change_password=must_change, totp_secret=totp_secret,
-                totp_enabled=totp_secret is not None)
+                totp_enabled=totp_secret is not None, org_admin=first, may_sign=first or may_sign)
     session.add(user)
     session.flush()
     record(session, actor=by, action="user.create", entity="user", entity_id=user.id,

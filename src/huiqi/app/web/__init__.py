@@ -21,6 +21,7 @@ from huiqi.app.errors import DomainError
 from huiqi.app.web import (
     applications,
     apply,
+    assist,
     calculator,
     library,
     login,
@@ -28,14 +29,15 @@ from huiqi.app.web import (
     notices,
     pages,
     password,
+    people,
     requests,
     space,
 )
 from huiqi.app.web.deps import LoginRequired, PasswordChangeRequired, _page, is_multipart, is_page
 
 STATIC = Path(__file__).parent / "static"
-MODULES = (pages, login, password, library, calculator, matching, apply, applications, requests, space,
-           notices)
+MODULES = (pages, login, password, library, calculator, matching, apply, assist, applications, requests,
+           space, notices, people)
 """The page modules, each with its ``router`` (their routes are left out of the API's schema)."""
 # The CSRF cookie's signing key: set HUIQI_SECRET_KEY when several worker processes serve the
 # site (each must accept the others' tokens); otherwise each start makes its own.

@@ -29,6 +29,7 @@ def action_words(page: Page) -> dict[str, tuple[str, str]]:
         "appeal": (page._("申请复核"), me), "pay": (page._("拨付资金"), page._("财政")),
         "withdraw": (page._("撤回"), me), "confirm": (page._("确认领取"), me),
         "lapse": (page._("逾期未确认"), page._("系统")), "offer": (page._("发出免申即享"), office),
+        "prepare": (page._("代为准备，待本单位确认"), page._("政务服务中心")),
     }
 
 
@@ -40,7 +41,8 @@ def application(request: Request, page: CurrentPage, application_id: int) -> HTM
         app = applications.get(s, actor=actor, application_id=application_id)
         steps = applications.steps(s, actor=actor, application_id=application_id)
         events = [{"label": words.get(st.action, (st.action, ""))[0],
-                   "by": words.get(st.action, ("", ""))[1], "at": st.at, "state": st.to_state,
+                   "by": page._("政务服务中心") if st.on_behalf_of is not None
+                   else words.get(st.action, ("", ""))[1], "at": st.at, "state": st.to_state,
                    "days": st.elapsed_days, "note": st.note if st.action in REASONED else None,
                    # the latest return, while the application waits for its correction
                    "fix": st.action == "return" and app.state == "returned" and st is steps[-1]}

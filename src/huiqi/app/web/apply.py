@@ -29,7 +29,7 @@ from huiqi.app.applications import service as applications
 from huiqi.app.applications.models import Application
 from huiqi.app.auth.roles import Actor, Role
 from huiqi.app.db import transaction
-from huiqi.app.errors import Conflict, Refused
+from huiqi.app.errors import Conflict, Forbidden, Refused
 from huiqi.app.parameters import service as parameters
 from huiqi.app.registry import service as registry
 from huiqi.app.settings import service as settings
@@ -417,6 +417,8 @@ def sign(request: Request, page: CurrentPage, application_id: int,
         try:
             with _working(request, page, application_id, write=True) as (s, actor, app):
                 applications.sign(s, actor=actor, application_id=app.id, accept=True, signatory=name)
+        except Forbidden:  # a clerk without the signing right (members.may_sign)
+            errors["signatory"] = page._("您没有代表本单位签署告知承诺的权限，请联系本单位管理员授予签署权")
         except Refused as exc:
             errors["signatory"] = exc.message
         except Conflict:

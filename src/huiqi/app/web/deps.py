@@ -106,11 +106,15 @@ class Page:
         if self.actor.role is Role.APPLICANT:
             inbox = self._("站内信（%(n)s条未读）", n=self.unread) if self.unread else self._("站内信")
             return [("/", home), ("/me/notices", inbox), *links]
+        if self.actor.role is Role.SERVICE:
+            return [("/", home), ("/staff/assist", self._("帮办")), *links]
         return [("/", home), *links]
 
     def staff_links(self) -> list[tuple[str, str]]:
         """What a staff member can open, for the staff layout's side navigation: (href, label)."""
-        return [("/", self._("工作台")), ("/policies", self._("政策库")),
+        service = self.actor is not None and self.actor.role is Role.SERVICE
+        mine = [("/staff/assist", self._("帮办：授权企业"))] if service else []
+        return [("/", self._("工作台")), *mine, ("/policies", self._("政策库")),
                 ("/calculator", self._("政策计算器")),
                 ("/docs", self._("接口文档（审核、核定、兑付等操作的页面即将上线，目前通过接口办理）"))]
 

@@ -13,6 +13,7 @@ from huiqi.app import worklist
 from huiqi.app.applications import service as applications
 from huiqi.app.auth.roles import Role
 from huiqi.app.matching import service as matching
+from huiqi.app.members import service as members
 from huiqi.app.parameters import service as parameters
 from huiqi.app.registry import service as registry
 from huiqi.app.settings import service as settings
@@ -85,6 +86,7 @@ def _applicant(request: Request, page: Page) -> dict[str, Any]:
                         "ceiling": _yuan(a.ceiling_fen)} for a in offers],
             "applications": [{"id": a.id, "measure": a.measure, "year": a.year, "state": a.state}
                              for a in apps],
+            "org_admin": members.is_administrator(s, actor=actor),
         }
 
 
