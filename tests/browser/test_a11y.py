@@ -192,8 +192,8 @@ def test_the_space_pages_pass_axe(browser: Browser, server: str, lang: str, widt
     assert {k: v for k, v in found.items() if v} == {}
 
 
-@pytest.mark.parametrize(("lang", "width", "senior", "year"), [("zh", 1280, False, 2026),
-                                                               ("en", 375, True, 2027)])
+@pytest.mark.parametrize(("lang", "width", "senior", "year"), [("zh", 1280, False, 2029),
+                                                               ("en", 375, True, 2030)])
 def test_the_people_and_assist_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
                                               senior: bool, year: int) -> None:
     """The administrator's people and consent pages, the officer's 帮办 pages (ent4 consented in the
