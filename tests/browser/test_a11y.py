@@ -23,6 +23,15 @@ PAGES = {
 axe = Axe()
 
 
+def _opened(browser: Browser, server: str, lang: str, width: int, senior: bool) -> Any:
+    """A page of a new browser context in ``lang``, ``width`` pixels wide, in 长辈版 if ``senior``."""
+    page = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800}).new_page()
+    page.goto(f"{server}/?lang={lang}")
+    if senior:
+        page.goto(f"{server}/mode?senior=1&next=/")
+    return page
+
+
 def _violations(page: Any) -> list[str]:
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
@@ -32,11 +41,8 @@ def _violations(page: Any) -> list[str]:
 @pytest.mark.parametrize(("lang", "width", "senior"), [
     ("zh", 1280, False), ("en", 1280, False), ("zh", 375, True), ("en", 375, True)])
 def test_every_page_passes_axe(browser: Browser, server: str, lang: str, width: int, senior: bool) -> None:
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{server}/?lang={lang}")
-    if senior:
-        page.goto(f"{server}/mode?senior=1&next=/")
+    page = _opened(browser, server, lang, width, senior)
+    context = page.context
     found = {}
     for name, path in PAGES.items():
         if path is None:
@@ -54,11 +60,8 @@ def test_every_page_passes_axe(browser: Browser, server: str, lang: str, width: 
 @pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
 def test_the_logged_in_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
                                       senior: bool) -> None:
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{server}/?lang={lang}")
-    if senior:
-        page.goto(f"{server}/mode?senior=1&next=/")
+    page = _opened(browser, server, lang, width, senior)
+    context = page.context
     found = {}
     def code_page(page: Any) -> None:
         found["code"] = _violations(page)
@@ -89,11 +92,8 @@ def test_the_logged_in_pages_pass_axe(browser: Browser, server: str, lang: str, 
 def test_the_second_factor_set_up_passes_axe(browser: Browser, server: str, lang: str, width: int,
                                             senior: bool) -> None:
     reset_second_factor(server, "auditadmin")  # its next login sets up a new second factor
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{server}/?lang={lang}")
-    if senior:
-        page.goto(f"{server}/mode?senior=1&next=/")
+    page = _opened(browser, server, lang, width, senior)
+    context = page.context
     log_in(page, server, "auditadmin")
     assert page.url.startswith(f"{server}/login/enrol")
     found = {"enrol": _violations(page)}
@@ -112,11 +112,8 @@ def test_the_application_wizard_passes_axe(browser: Browser, server: str, lang: 
     """A draft of ent3's of its own (m07.rd, a year no journey uses) and ent3's returned application
     (m10): every task page and its errors; check answers and the confirmation are checked in
     test_apply_journey."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{server}/?lang={lang}")
-    if senior:
-        page.goto(f"{server}/mode?senior=1&next=/")
+    page = _opened(browser, server, lang, width, senior)
+    context = page.context
     log_in(page, server, "ent3")
     found = {"home-ent3": _violations(page)}
     page.goto(f"{server}/policies/m07.rd")
@@ -173,11 +170,8 @@ SPACE = ["/me/awards", "/me/payments", "/me/profile", "/me/notices", "/me/reques
 @pytest.mark.parametrize(("lang", "width", "senior"), [("zh", 1280, False), ("en", 375, True)])
 def test_the_space_pages_pass_axe(browser: Browser, server: str, lang: str, width: int,
                                   senior: bool) -> None:
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{server}/?lang={lang}")
-    if senior:
-        page.goto(f"{server}/mode?senior=1&next=/")
+    page = _opened(browser, server, lang, width, senior)
+    context = page.context
     log_in(page, server, "ent1")
     found = {}
     for href in SPACE:
@@ -200,11 +194,8 @@ def test_the_people_and_assist_pages_pass_axe(browser: Browser, server: str, lan
     demo) and the confirm page, each with its errors, on a draft of its own year."""
     token = _api(server, "POST", "/auth/login", {"username": "ent4", "password": PASSWORD})["token"]
     draft = _api(server, "POST", "/applications", {"measure": "m07.rd", "year": year}, token)["id"]
-    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.goto(f"{server}/?lang={lang}")
-    if senior:
-        page.goto(f"{server}/mode?senior=1&next=/")
+    page = _opened(browser, server, lang, width, senior)
+    context = page.context
     found = {}
     pages = {"ent4": ["/me/people", "/me/people/new", "/me/consents", "/me/consents/new",
                       f"/me/applications/{draft}/confirm"],

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -28,6 +29,20 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     load(url)
     # the calculator pages' rate limit has its own test; here many tests share one client address
     return create_app(url, config=Config(calc_page_rate="100000/minute"))
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[TestClient]:
+    """A client on a demo database of its own, for tests that change it."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    load(url)
+    with TestClient(create_app(url), headers=HTML) as c:
+        yield c
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
 
 
 @pytest.fixture

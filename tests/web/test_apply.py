@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -20,7 +19,7 @@ from httpx import Response
 from huiqi.app.api.main import create_app
 from huiqi.app.db import upgrade
 from huiqi.app.demo import load
-from tests.web.conftest import HTML, api_headers, csrf_of, log_in
+from tests.web.conftest import HTML, api_headers, csrf_of, log_in, soup
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
@@ -41,10 +40,6 @@ def wizard_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
 def client(wizard_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(wizard_app, headers=HTML) as c:
         yield c
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
 
 
 def h1(html: str) -> str:

@@ -16,11 +16,7 @@ from huiqi.app.config import Config
 from huiqi.app.db import upgrade
 from huiqi.calculator import calculate, parse_case
 from huiqi.policy.tongzhou_2024_8 import policy
-from tests.web.conftest import HTML
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
+from tests.web.conftest import HTML, soup
 
 
 def heading(page: BeautifulSoup) -> str:

@@ -4,31 +4,10 @@ re-typed), applications with their timelines — and never another organisation'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from huiqi.app.api.main import create_app
-from huiqi.app.db import upgrade
-from huiqi.app.demo import load
-from tests.web.conftest import HTML, api_headers, csrf_of, log_in
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[TestClient]:
-    """A client on a demo database of its own (these tests change it)."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    load(url)
-    with TestClient(create_app(url), headers=HTML) as c:
-        yield c
+from tests.web.conftest import api_headers, csrf_of, log_in, soup
 
 
 def offer_link(client: TestClient) -> str:

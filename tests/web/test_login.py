@@ -6,30 +6,23 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pyotp
 import pytest
-from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from huiqi.app.api.main import create_app
 from huiqi.app.auth import service as auth
 from huiqi.app.auth.models import Token, User
 from huiqi.app.auth.roles import Actor, Role
-from huiqi.app.db import transaction, upgrade
-from huiqi.app.demo import PASSWORD, TOTP_SECRET, load
-from tests.web.conftest import HTML, code_for, csrf_of, log_in
+from huiqi.app.db import transaction
+from huiqi.app.demo import PASSWORD, TOTP_SECRET
+from tests.web.conftest import HTML, code_for, csrf_of, log_in, soup
 
 SECURITY = Actor("security", Role.SECURITY_ADMIN)
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
 
 
 def cookie_header(response: object, name: str) -> str:
@@ -48,16 +41,6 @@ def wrong_code() -> str:
     totp = pyotp.TOTP(TOTP_SECRET)
     valid = {totp.at(time.time(), counter_offset=offset) for offset in (-2, -1, 0, 1, 2)}
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[TestClient]:
-    """A client on a demo database of its own (these tests change accounts)."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    load(url)
-    with TestClient(create_app(url), headers=HTML) as c:
-        yield c
 
 
 def password_step(client: TestClient, username: str, password: str = PASSWORD,

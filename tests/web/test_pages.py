@@ -10,16 +10,12 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from huiqi.app.web import STATIC
-from tests.web.conftest import HTML, api_headers, csrf_of, log_in
+from tests.web.conftest import HTML, api_headers, csrf_of, log_in, soup
 
 # every public page, and one of each kind the calculator shows (sitemap for the checks below)
 PUBLIC = ["/", "/login", "/policies", "/policies?q=贷款&who=enterprise", "/policies/m05",
           "/policies/m22.interest", "/policies/m04", "/policies/m12", "/calculator",
           "/calculator?measure=m05"]
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
 
 
 def vendored() -> set[str]:

@@ -6,35 +6,16 @@ confirms it. Each page refuses every other role, and another organisation's peop
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from huiqi.app.api.main import create_app
-from huiqi.app.db import upgrade
-from huiqi.app.demo import PASSWORD, load
-from tests.web.conftest import HTML, api_headers, csrf_of, log_in
+from huiqi.app.demo import PASSWORD
+from tests.web.conftest import api_headers, csrf_of, log_in, soup
 from tests.web.test_pages import check_page
 
 NEW_PASSWORD = "经办人自己的密码 2026"
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[TestClient]:
-    """A client on a demo database of its own (these tests change it)."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    load(url)
-    with TestClient(create_app(url), headers=HTML) as c:
-        yield c
 
 
 def add_clerk(c: TestClient, name: str, username: str, signs: str) -> str:

@@ -12,23 +12,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from huiqi.app.api.main import create_app
-from huiqi.app.db import upgrade
-from huiqi.app.demo import load
-from tests.web.conftest import HTML, api_headers, csrf_of, log_in
-
-
-def soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
+from tests.web.conftest import api_headers, csrf_of, log_in, soup
 
 
 def main_text(html: str) -> str:
@@ -37,16 +26,6 @@ def main_text(html: str) -> str:
 
 def h1(html: str) -> str:
     return soup(html).h1.get_text(strip=True)
-
-
-@pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[TestClient]:
-    """A client on a demo database of its own (these tests change it)."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    load(url)
-    with TestClient(create_app(url), headers=HTML) as c:
-        yield c
 
 
 def today_zh() -> str:
