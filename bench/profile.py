@@ -122,7 +122,8 @@ def main() -> None:
              f"peak RSS {rss:.2f} GB; load average (1 min) {load_before:.2f} → {load_after:.2f} "
              f"on {os.cpu_count()} cores", "",
              "| operator type | seconds | share |", "|---|---:|---:|"]
-    lines += [f"| {k} | {v:.2f} | {v / cpu:.0%} |" for k, v in sorted(by_type.items(), key=lambda kv: -kv[1])[:a.top]]
+    top = sorted(by_type.items(), key=lambda kv: -kv[1])[:a.top]
+    lines += [f"| {k} | {v:.2f} | {v / cpu:.0%} |" for k, v in top if v >= 0.005]
     lines += ["", f"Inputs read ({ctes} subqueries materialised once as CTEs and shared):", "",
               "| input | scans | rows read |", "|---|---:|---:|"]
     lines += [f"| {k} | {s[0]} | {s[1]:,} |" for k, s in sorted(scans.items(),
