@@ -143,7 +143,7 @@ def timed_run(url: str) -> dict[str, Any]:
     def progress(stage: str, done: int, total: int) -> None:
         marks.setdefault(stage, time.perf_counter())
 
-    matching._evaluate, matching._offer = timed_evaluate, timed_offer  # type: ignore[assignment]
+    matching._evaluate, matching._offer = timed_evaluate, timed_offer
     engine = make_engine(url)
     try:
         began = time.perf_counter()
@@ -152,7 +152,7 @@ def timed_run(url: str) -> dict[str, Any]:
             ran = time.perf_counter()
         ended = time.perf_counter()
     finally:
-        matching._evaluate, matching._offer = evaluate, offer  # type: ignore[assignment]
+        matching._evaluate, matching._offer = evaluate, offer
         engine.dispose()
     reading = marks.get("matching", ran) - marks.get("registry", began)
     matching_stage = marks.get("writing", ran) - marks.get("matching", ran)
