@@ -175,7 +175,7 @@ def main() -> None:
     if not args.server:
         raise SystemExit("--server or HUIQI_TEST_POSTGRES: a PostgreSQL server is needed")
     # the audit chain's key: a fixed one for the benchmark, not a key file in the working folder
-    os.environ.setdefault("HUIQI_AUDIT_KEY", "bench-registry-not-a-secret")
+    os.environ.setdefault("HUIQI_AUDIT_KEY", "bench-registry-fixed-key-not-a-secret-0123456789")
     from huiqi.app.db import upgrade
 
     admin = create_engine(args.server.replace("postgresql://", "postgresql+psycopg://", 1),
