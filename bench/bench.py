@@ -22,13 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from figures import record  # bench/figures.py, beside this script
 
 HERE = Path(__file__).parent
 CACHE = HERE / "data" / "sql-cache"  # compiled once, cold, then every timed run reads it
@@ -135,16 +135,6 @@ def synth(n: int, data: Path) -> Path:
         subprocess.run([sys.executable, "-m", "huiqi", "synth", "--out", str(path),
                         "--enterprises", str(n), "--year", str(YEAR)], check=True)
     return path
-
-
-def record(key: str, value: dict[str, Any]) -> None:
-    """Merge one figure into ``bench/figures.json`` (read by ``bench/table.py``)."""
-    path = HERE / "figures.json"
-    figures = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    figures[key] = {**value, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                               f"Python {platform.python_version()}"}
-    path.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def load(r: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -171,11 +172,13 @@ def main() -> None:
     ap.add_argument("--orgs", default="10000", help="sizes, comma-separated")
     ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     ap.add_argument("--write", action="store_true", help="append the table to bench/results.md")
+    ap.add_argument("--record", action="store_true", help="store the figures in bench/figures.json")
     args = ap.parse_args()
     if not args.server:
         raise SystemExit("--server or HUIQI_TEST_POSTGRES: a PostgreSQL server is needed")
     # the audit chain's key: a fixed one for the benchmark, not a key file in the working folder
     os.environ.setdefault("HUIQI_AUDIT_KEY", "bench-registry-fixed-key-not-a-secret-0123456789")
+    os.chdir(tempfile.mkdtemp(prefix="huiqi-bench-registry-"))  # where a new database's files go
     from huiqi.app.db import upgrade
 
     admin = create_engine(args.server.replace("postgresql://", "postgresql+psycopg://", 1),
@@ -193,6 +196,10 @@ def main() -> None:
         r = timed_run(url)
         r.update(n=n, seeded=seeded, load=(load_before, os.getloadavg()[0]))
         rows.append(r)
+        if args.record:
+            from figures import record  # bench/figures.py, beside this script
+
+            record(f"registry-{n}", r)
         print(f"{n:,} organisations: seeded in {seeded:.0f} s; run {r['total']:.1f} s "
               f"(reading {r['reading']:.1f}, evaluating {r['evaluating']:.1f}, offers "
               f"{r['offers']:.1f}, writing {r['writing']:.1f}); load {r['load'][0]:.1f}→"
