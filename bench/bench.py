@@ -12,6 +12,9 @@ For each population size (generated once with ``huiqi synth`` into ``--data``):
 - **match**: all measures, rows written to Parquet, summary included, as ``huiqi match`` does.
 - **simulate**: baseline + reform (m01 rate 60 %, m02 standard 30,000,000), breakdowns included.
 
+``--runs 3`` runs match and simulate three times each and keeps the median (the shared machine's
+load varies between runs; every run's seconds are printed and recorded).
+
 Each step is a fresh process (its peak RSS is its own); the machine may be shared, so the load
 average (1 min) before and after each step is printed beside it. ``--record`` stores the figures
 in ``bench/figures.json``, from which ``bench/table.py`` prints issue 9's table.
@@ -137,6 +140,17 @@ def synth(n: int, data: Path) -> Path:
     return path
 
 
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median run by seconds (an odd count: a real run), with every run's seconds, the
+    highest peak RSS and the load range over all of them."""
+    runs = sorted(runs, key=lambda r: r["seconds"])
+    mid = dict(runs[len(runs) // 2])
+    mid["all_seconds"] = [round(r["seconds"], 2) for r in runs]
+    mid["rss_gb"] = max(r["rss_gb"] for r in runs)
+    mid["load"] = [min(min(r["load"]) for r in runs), max(max(r["load"]) for r in runs)]
+    return mid
+
+
 def load(r: dict[str, Any]) -> str:
     return f"{r['load'][0]:.1f}→{r['load'][1]:.1f}"
 
@@ -146,6 +160,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000000,10000000")
     ap.add_argument("--steps", default="subset,match,simulate")
     ap.add_argument("--repeat", type=int, default=3, help="alternating runs of the subset")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="fresh processes per match/simulate figure (the median is kept)")
     ap.add_argument("--data", type=Path, default=HERE / "data")
     ap.add_argument("--record", action="store_true", help="store the figures in bench/figures.json")
     args = ap.parse_args()
@@ -167,17 +183,21 @@ def main() -> None:
             if args.record:
                 record(f"subset-{n}", r)
         if "match" in steps:
-            r = child(MATCH.format(pop=str(pop), year=YEAR, rss=RSS,
-                                   out=str(args.data / f"match-{n}.parquet")))
-            print(f"match {n:,}: {r['seconds']:.1f} s, peak RSS {r['rss_gb']:.2f} GB, load "
+            r = median([child(MATCH.format(pop=str(pop), year=YEAR, rss=RSS,
+                                           out=str(args.data / f"match-{n}.parquet")))
+                        for _ in range(args.runs)])
+            print(f"match {n:,}: {r['seconds']:.1f} s (runs {r['all_seconds']}), "
+                  f"peak RSS {r['rss_gb']:.2f} GB, load "
                   f"{load(r)}; " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()),
                   flush=True)
             if args.record:
                 record(f"match-{n}", r)
         if "simulate" in steps:
-            r = child(SIMULATE.format(pop=str(pop), year=YEAR, rss=RSS, reform=REFORM,
-                                      out=str(args.data / f"sim-{n}")))
-            print(f"simulate {n:,}: {r['seconds']:.1f} s, peak RSS {r['rss_gb']:.2f} GB, load "
+            r = median([child(SIMULATE.format(pop=str(pop), year=YEAR, rss=RSS, reform=REFORM,
+                                              out=str(args.data / f"sim-{n}")))
+                        for _ in range(args.runs)])
+            print(f"simulate {n:,}: {r['seconds']:.1f} s (runs {r['all_seconds']}), "
+                  f"peak RSS {r['rss_gb']:.2f} GB, load "
                   f"{load(r)}; " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()),
                   flush=True)
             if args.record:
