@@ -127,7 +127,10 @@ def child(code: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     if out.returncode:
         raise SystemExit(f"benchmark step failed:\n{out.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    last = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if not last:
+        raise SystemExit(f"benchmark step printed no figures:\n{out.stdout[-3000:]}")
+    result: dict[str, Any] = json.loads(last[-1])
     result["load"] = [round(before, 2), round(os.getloadavg()[0], 2)]
     return result
 
