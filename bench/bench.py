@@ -41,8 +41,10 @@ YEAR = 2025
 SUBSET = ["m01.new", "m01.existing", "m05", "m07.rd", "m17", "m22.interest", "m22.guarantee", "m02"]
 REFORM = {"m01.rate": "0.60", "m02.standard": "30000000.00"}
 
-# each child prints one JSON line; it adds its own peak RSS (DuckDB runs in-process)
-RSS = "import resource; _rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2"
+# each child prints one JSON line; it adds its own peak RSS (DuckDB runs in-process) and the CPU
+# seconds it used (less disturbed than wall time when other work shares the cores)
+RSS = ("import resource; _ru = resource.getrusage(resource.RUSAGE_SELF); "
+       "_rss = _ru.ru_maxrss / 1024**2; _cpu = _ru.ru_utime + _ru.ru_stime")
 
 MATCH = """
 import json, time
@@ -64,7 +66,7 @@ t3 = time.perf_counter()
 split = {{"import and policy": t1 - t0, "open + size class": t2 - t1}}
 for (name, at), (_, nxt) in zip(stages, stages[1:] + [("end", t3)]):
     split[name] = nxt - at
-print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss,
+print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss, "cpu_s": _cpu,
                    "eligible": sum(s.eligible for s in summary if not s.offered_to_all)}}))
 """
 
@@ -88,7 +90,7 @@ t3 = time.perf_counter()
 split = {{"import and policy": t1 - t0, "open + size class": t2 - t1}}
 for (name, at), (_, nxt) in zip(stages, stages[1:] + [("end", t3)]):
     split[name] = nxt - at
-print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss}}))
+print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss, "cpu_s": _cpu}}))
 """
 
 SUBSET_RUN = """
@@ -149,6 +151,8 @@ def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     runs = sorted(runs, key=lambda r: r["seconds"])
     mid = dict(runs[len(runs) // 2])
     mid["all_seconds"] = [round(r["seconds"], 2) for r in runs]
+    mid["runs"] = [{"seconds": r["seconds"], "cpu_s": r.get("cpu_s"), "load": r["load"]}
+                   for r in runs]
     mid["rss_gb"] = max(r["rss_gb"] for r in runs)
     mid["load"] = [min(min(r["load"]) for r in runs), max(max(r["load"]) for r in runs)]
     return mid
@@ -190,6 +194,7 @@ def main() -> None:
                                            out=str(args.data / f"match-{n}.parquet")))
                         for _ in range(args.runs)])
             print(f"match {n:,}: {r['seconds']:.1f} s (runs {r['all_seconds']}), "
+                  f"CPU {r['cpu_s']:.1f} s, "
                   f"peak RSS {r['rss_gb']:.2f} GB, load "
                   f"{load(r)}; " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()),
                   flush=True)
@@ -200,6 +205,7 @@ def main() -> None:
                                               out=str(args.data / f"sim-{n}")))
                         for _ in range(args.runs)])
             print(f"simulate {n:,}: {r['seconds']:.1f} s (runs {r['all_seconds']}), "
+                  f"CPU {r['cpu_s']:.1f} s, "
                   f"peak RSS {r['rss_gb']:.2f} GB, load "
                   f"{load(r)}; " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()),
                   flush=True)
