@@ -38,6 +38,8 @@ def batch(f: dict[str, Any]) -> str:
         text += " median; runs " + ", ".join(
             f"{r['seconds']:.1f} s" + (f" ({r['cpu_s']:.0f} CPU-s" if r.get("cpu_s") else " (")
             + f" load {r['load'][0]:.1f}→{r['load'][1]:.1f})" for r in runs)
+    elif len(f.get("all_seconds", [])) > 1:
+        text += " median; runs " + ", ".join(f"{x:.1f}" for x in f["all_seconds"]) + " s"
     elif f.get("cpu_s"):
         text += f", {f['cpu_s']:.0f} CPU-s"
     return text
