@@ -33,6 +33,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--case", type=Path, default=EXAMPLE)
     ap.add_argument("--write", action="store_true", help="append the result to bench/results.md")
+    ap.add_argument("--record", action="store_true", help="store the figures in bench/figures.json")
     a = ap.parse_args()
 
     from huiqi.calculator import calculate, parse_case
@@ -75,6 +76,13 @@ def main() -> None:
         f"{load_after:.2f} after, on {os.cpu_count()} cores.",
     ]
     print("\n".join(lines))
+    if a.record:
+        from figures import record  # bench/figures.py, beside this script
+
+        record("onecase", {"case": a.case.name, "runs": a.runs, "results": n,
+                           "p50": pct(fast, 50), "p95": pct(fast, 95),
+                           "reference_p50": pct(ref, 50), "reference_p95": pct(ref, 95),
+                           "rss_gb": rss / 1024, "load": [load_before, load_after]})
     if a.write:
         with (HERE / "results.md").open("a", encoding="utf-8") as f:
             f.write("\n" + "\n".join(lines) + "\n")

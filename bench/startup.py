@@ -29,6 +29,7 @@ COMMANDS = {
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--record", action="store_true", help="store the figures in bench/figures.json")
     a = ap.parse_args()
     env = {**os.environ, "HUIQI_CACHE_DIR": tempfile.mkdtemp(prefix="huiqi-startup-")}
     for args in COMMANDS.values():  # fill the cache (the first calc compiles the plan)
@@ -49,6 +50,12 @@ def main() -> None:
         print(f"| `{name}` | {statistics.mean(ts):.2f} | {min(ts):.2f} | {max(ts):.2f} |")
     print(f"\n{a.runs} runs each, fresh processes, plan cached; load average (1 min) "
           f"{load_before:.2f} before, {load_after:.2f} after, on {os.cpu_count()} cores.")
+    if a.record:
+        from figures import record  # bench/figures.py, beside this script
+
+        record("startup", {"runs": a.runs, "load": [load_before, load_after],
+                           **{name: {"mean": statistics.mean(ts), "min": min(ts), "max": max(ts)}
+                              for name, ts in times.items()}})
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def write(section: str, lines: list[str]) -> None:
     print("\n".join(lines))
 
 
-def calculator(requests: int, concurrency: int, workers: int) -> None:
+def calculator(requests: int, concurrency: int, workers: int, keep: bool = False) -> None:
     import httpx
 
     folder = tempfile.mkdtemp(prefix="huiqi-bench-")
@@ -108,6 +108,12 @@ def calculator(requests: int, concurrency: int, workers: int) -> None:
         f"| {max(ms):.1f} |", "",
         f"Clients and server share the machine's {os.cpu_count()} cores; load average (1 min) "
         f"{load_before:.2f} before, {load_after:.2f} after (other work was running)."])
+    if keep:
+        from figures import record  # bench/figures.py, beside this script
+
+        record(f"http-{workers}w-{concurrency}c", {
+            "requests": requests, "rps": requests / wall, "p50": statistics.median(ms),
+            "p95": pct(ms, 95), "p99": pct(ms, 99), "load": [load_before, load_after]})
 
 
 def _post_many(port: int, body: bytes, n: int) -> list[float]:
@@ -262,13 +268,14 @@ def main() -> None:
     c.add_argument("--requests", type=int, default=2000)
     c.add_argument("--concurrency", type=int, default=4)
     c.add_argument("--workers", type=int, default=2)
+    c.add_argument("--record", action="store_true", help="store the figures in bench/figures.json")
     life = sub.add_parser("lifecycle")
     life.add_argument("--db", required=True)
     life.add_argument("--applications", type=int, default=10_000)
     life.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
     if a.what == "calculator":
-        calculator(a.requests, a.concurrency, a.workers)
+        calculator(a.requests, a.concurrency, a.workers, a.record)
     else:
         lifecycle(a.db, a.applications, a.workers)
 
