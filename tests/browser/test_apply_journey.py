@@ -3,8 +3,8 @@ estimated ceiling, submits; a reviewer returns it; the enterprise reads the reas
 resubmits. A talent applies for its housing subsidy. In Chinese and in English.
 
 Own data: ent4 (zh) and ent2 (en) apply for m07.rd of the last full year, for which the demo's
-registry holds no R&D figure of theirs; talent1 applies for m21.housing. No other browser test
-uses them."""
+registry holds no R&D figure of theirs; talent1 (zh) and talent2 (en) apply for m21.housing. No
+other browser test uses them."""
 
 from __future__ import annotations
 
@@ -129,23 +129,38 @@ def test_an_enterprise_applies_is_returned_corrects_and_resubmits(page: Page, se
     _h1(page).to_have_text(w["submitted"])
 
 
-def test_a_talent_applies_for_its_housing_subsidy(page: Page, server: str) -> None:
-    log_in(page, server, "talent1")
-    _h1(page).to_have_text("人才专属空间")
-    shot(page, "talent-home")
-    page.get_by_role("button", name=re.compile("^开始申请")).click()
-    _h1(page).to_have_text("实施“运河英才”计划（购房补贴）")
-    page.get_by_role("link", name="申报事项").click()
-    _h1(page).to_have_text("您在城市副中心购房的日期是？")
-    page.get_by_label("您在城市副中心购房的日期是？").fill("2025-03-15")
-    page.get_by_role("button", name="保存并继续").click()
-    expect(page.get_by_text("2025年3月15日")).to_be_visible()
-    page.get_by_role("button", name="返回申请任务").click()
-    _sign(page, WORDS["zh"], "李明")
-    page.get_by_role("link", name="检查填报内容并提交申请").click()
-    # （二十一）: selected into 运河英才 (2024-04-01), a home bought in 2025: the subsidy, whose
-    # per-tier amount defaults to the cap, 1,500,000 per person, once
+TALENT = {
+    "zh": {"home": "人才专属空间", "start": "^开始申请", "title": "实施“运河英才”计划（购房补贴）",
+           "date": "2025年3月15日"},
+    "en": {"home": "Talent space", "start": "^Start application",
+           "title": "Implementing the 'Canal Talents' programme (home-purchase subsidy)",
+           "date": "15 March 2025"},
+}
+
+
+@pytest.mark.parametrize(("lang", "username", "name"), [("zh", "talent1", "李明"), ("en", "talent2", "张婷")])
+def test_a_talent_applies_for_its_housing_subsidy(page: Page, server: str, lang: str, username: str,
+                                                  name: str) -> None:
+    w, t = WORDS[lang], TALENT[lang]
+    question = {"zh": "您在城市副中心购房的日期是？",
+                "en": "When did you buy your home in the city sub-centre?"}[lang]
+    page.goto(f"{server}/?lang={lang}")
+    log_in(page, server, username)
+    _h1(page).to_have_text(t["home"])
+    shot(page, f"talent-home-{lang}")
+    page.get_by_role("button", name=re.compile(t["start"])).click()
+    _h1(page).to_have_text(t["title"])
+    page.get_by_role("link", name=w["facts"]).click()
+    _h1(page).to_have_text(question)
+    page.get_by_label(question).fill("2025-03-15")
+    page.get_by_role("button", name=w["save"]).click()
+    expect(page.get_by_text(t["date"])).to_be_visible()
+    page.get_by_role("button", name=w["back"]).click()
+    _sign(page, w, name)
+    page.get_by_role("link", name=w["check"]).click()
+    # （二十一）: selected into 运河英才 (2024), a home bought in 2025: the subsidy, whose per-tier
+    # amount defaults to the cap, 1,500,000 per person, once
     expect(page.locator(".govuk-summary-card")).to_contain_text("¥1,500,000.00")
-    page.get_by_role("button", name="提交申请").click()
-    _h1(page).to_have_text("申请已提交")
-    shot(page, "talent-confirmation")
+    page.get_by_role("button", name=w["submit"]).click()
+    _h1(page).to_have_text(w["submitted"])
+    shot(page, f"talent-confirmation-{lang}")

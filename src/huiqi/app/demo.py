@@ -130,18 +130,24 @@ def _users(factory: sessionmaker[Session], ids: list[int]) -> list[str]:
     return names
 
 
+# (username, name, ID number, account, tier, selected on): talents selected into 运河英才
+TALENTS = [("talent1", "李明", "11010519491231002X", "6222000011112222", "A", date(2024, 4, 1)),
+           ("talent2", "张婷", "110105198506120042", "6222000011113333", "B", date(2024, 9, 20))]
+
+
 def _talent(factory: sessionmaker[Session]) -> list[str]:
-    """A talent selected into 运河英才 (（二十一）), who may apply for the housing subsidy."""
+    """Talents selected into 运河英才 (（二十一）), who may apply for the housing subsidy."""
     with transaction(factory) as s:
-        person = registry.create_person(s, actor=OFFICE, data=PersonIn(
-            name="李明", id_number="11010519491231002X",
-            bank_account=BankAccount(bank_name="北京银行通州支行", account_no="6222000011112222",
-                                     account_name="李明")))
-        registry.add_recognition(s, actor=OFFICE, org_id=None, person_id=person.id, data=RecognitionIn(
-            kind="talent", subtype="A", recognised_on=date(2024, 4, 1), reference="运河英才入选通知"))
-        auth.new_user(s, by="demo-loader", username="talent1", password=PASSWORD, role=Role.APPLICANT,
-                      display_name="李明", person_id=person.id, must_change=False)
-    return ["talent1"]
+        for username, name, id_number, account, tier, selected in TALENTS:
+            person = registry.create_person(s, actor=OFFICE, data=PersonIn(
+                name=name, id_number=id_number,
+                bank_account=BankAccount(bank_name="北京银行通州支行", account_no=account,
+                                         account_name=name)))
+            registry.add_recognition(s, actor=OFFICE, org_id=None, person_id=person.id, data=RecognitionIn(
+                kind="talent", subtype=tier, recognised_on=selected, reference="运河英才入选通知"))
+            auth.new_user(s, by="demo-loader", username=username, password=PASSWORD, role=Role.APPLICANT,
+                          display_name=name, person_id=person.id, must_change=False)
+    return [t[0] for t in TALENTS]
 
 
 def _consents(factory: sessionmaker[Session], ids: list[int]) -> None:
