@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,19 +28,9 @@ from typer.testing import CliRunner
 
 from huiqi.batch.population import parquet_source
 from huiqi.cli import app
+from tests.batch.java import needs_java
 
-
-def _has_java() -> bool:
-    home = os.environ.get("JAVA_HOME")
-    return shutil.which("java") is not None or (home is not None and Path(home, "bin", "java").exists())
-
-
-if not _has_java() and os.environ.get("HUIQI_REQUIRE_SPARK") == "1":
-    # CI installs Java: there, a missing runtime is a failure, not a reason to skip.
-    raise RuntimeError("HUIQI_REQUIRE_SPARK=1 but no Java runtime: no `java` on PATH and no JAVA_HOME")
-pytestmark = pytest.mark.skipif(
-    not _has_java(), reason="Spark needs a Java runtime: no `java` on PATH and no JAVA_HOME"
-)
+pytestmark = needs_java
 
 SPARK_HOME = Path(pyspark.__file__).parent
 YEAR = 2025

@@ -9,8 +9,6 @@ multiset, column by column.
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from huiqi.engine.backend import DUCKDB, SPARK
 from huiqi.engine.evaluate import CaseRunner, compile_policy
 from huiqi.engine.policy import Policy
 from huiqi.facts.tables import SCHEMAS, to_tables
+from tests.batch.java import needs_java
 
 CASES = Path(__file__).parents[1] / "policy" / "cases"
 COLUMNS = ("beneficiary", "measure", "item", "status", "ceiling_fen", "failed", "missing",
@@ -45,17 +44,7 @@ ID_COLUMNS = {
 SUBSET = ("m01.new", "m02", "m06.platform", "m08", "m22.interest", "m22.risk")
 
 
-def _has_java() -> bool:
-    home = os.environ.get("JAVA_HOME")
-    return shutil.which("java") is not None or (home is not None and Path(home, "bin", "java").exists())
-
-
-if not _has_java() and os.environ.get("HUIQI_REQUIRE_SPARK") == "1":
-    # CI installs Java: there, a missing runtime is a failure, not a reason to skip.
-    raise RuntimeError("HUIQI_REQUIRE_SPARK=1 but no Java runtime: no `java` on PATH and no JAVA_HOME")
-pytestmark = pytest.mark.skipif(
-    not _has_java(), reason="Spark needs a Java runtime: no `java` on PATH and no JAVA_HOME"
-)
+pytestmark = needs_java
 
 
 def _prefixed(tables: dict[str, pa.Table], prefix: str) -> dict[str, pa.Table]:
