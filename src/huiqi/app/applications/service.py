@@ -261,7 +261,7 @@ def assess(session: Session, *, actor: Actor, application_id: int) -> Assessment
     _, sources, _ = evaluation.vouched(session, app, app.facts)
     mine = sources.get(evaluation.beneficiary_id(session, app), {})
     try:
-        result = evaluation.pick(evaluation.evaluate(session, app, policy_at(session), app.facts), app.item)
+        result = estimate(session, app)
     except Refused as exc:
         return Assessment(None, exc.message, mine)
     return Assessment(result, None, mine)
@@ -310,10 +310,9 @@ def prepared_by(session: Session, app: Application) -> str | None:
 
 
 def estimate(session: Session, app: Application) -> Result:
-    """The engine's result for the application as its facts stand (nothing kept): what the
-    enterprise sees before it signs."""
-    kept, _, _ = evaluation.vouched(session, app, app.facts)
-    return evaluation.pick(evaluation.evaluate(session, app, policy_at(session), kept), app.item)
+    """The engine's result for the application as its facts stand (nothing kept; the registry's
+    facts over what was typed, as ``evaluate`` always takes them): what is shown before signing."""
+    return evaluation.pick(evaluation.evaluate(session, app, policy_at(session), app.facts), app.item)
 
 
 def prepare(session: Session, *, actor: Actor, application_id: int,

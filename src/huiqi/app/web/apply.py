@@ -36,7 +36,14 @@ from huiqi.app.settings import service as settings
 from huiqi.app.web import format as fmt
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.app.web.library import titles
-from huiqi.app.web.questions import QUESTIONS, get_fact, question_text, read_answer, size_words
+from huiqi.app.web.questions import (
+    QUESTIONS,
+    get_fact,
+    question_text,
+    read_answer,
+    signatory_error,
+    size_words,
+)
 from huiqi.engine.explain import Result
 
 router = APIRouter(include_in_schema=False)
@@ -407,10 +414,8 @@ def sign(request: Request, page: CurrentPage, application_id: int,
          accept: Annotated[str, Form(max_length=3)] = "") -> HTMLResponse | RedirectResponse:
     errors: dict[str, str] = {}
     name = " ".join(signatory.split())
-    if not name:
-        errors["signatory"] = page._("请填写签署人姓名")
-    elif len(name) > 60:
-        errors["signatory"] = page._("签署人姓名不超过60个字")
+    if (wrong := signatory_error(page, name)) is not None:
+        errors["signatory"] = wrong
     if accept != "yes":
         errors["accept"] = page._("请勾选承诺声明")
     if not errors:

@@ -26,7 +26,14 @@ from huiqi.app.parameters.service import policy
 from huiqi.app.registry.models import Organisation
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.app.web.library import titles
-from huiqi.app.web.questions import QUESTIONS, question_text, read_answer, set_fact, size_words
+from huiqi.app.web.questions import (
+    QUESTIONS,
+    question_text,
+    read_answer,
+    set_fact,
+    signatory_error,
+    size_words,
+)
 from huiqi.engine.explain import Result
 
 router = APIRouter(include_in_schema=False)
@@ -208,10 +215,8 @@ def confirm(request: Request, page: CurrentPage, application_id: int,
             accept: Annotated[str, Form(max_length=3)] = "") -> HTMLResponse | RedirectResponse:
     actor = page.require(Role.APPLICANT)
     errors = {}
-    if not signatory.strip():
-        errors["signatory"] = page._("请填写签署人姓名")
-    elif len(signatory.strip()) > 60:
-        errors["signatory"] = page._("签署人姓名不超过60个字")
+    if (wrong := signatory_error(page, signatory)) is not None:
+        errors["signatory"] = wrong
     if accept != "yes":
         errors["accept"] = page._("请勾选同意告知承诺")
     if not errors:

@@ -18,6 +18,7 @@ from huiqi.app.matching import service as matching
 from huiqi.app.registry import service as registry
 from huiqi.app.web.deps import CurrentPage, Page, reading
 from huiqi.app.web.library import titles
+from huiqi.app.web.questions import signatory_error
 from huiqi.engine.money import fen_to_yuan
 
 router = APIRouter(include_in_schema=False)
@@ -55,10 +56,8 @@ def _check(page: Page, willing: str, signatory: str, reason: str) -> dict[str, s
     errors = {}
     if willing not in ("yes", "no"):
         errors["willing"] = page._("请选择是否领取")
-    if not signatory.strip():
-        errors["signatory"] = page._("请填写签署人姓名")
-    elif len(signatory) > 60:
-        errors["signatory"] = page._("签署人姓名不超过60个字")
+    if (wrong := signatory_error(page, signatory)) is not None:
+        errors["signatory"] = wrong
     if len(reason.strip()) > 500:
         errors["reason"] = page._("原因不超过500个字")
     return errors

@@ -129,3 +129,14 @@ def get_fact(facts: dict[str, Any], path: str) -> Any:
             return None
         node = node.get(key, node.get(int(key)) if key.isdigit() else None)
     return node
+
+
+def signatory_error(page: Page, name: str) -> str | None:
+    """What is wrong with the name of the person signing the commitment (告知承诺), if anything:
+    the wizard, the offer's confirmation and the confirmation of a 帮办 application ask it alike."""
+    name = " ".join(name.split())
+    if not name:
+        return page._("请填写签署人姓名")
+    if len(name) > 60:
+        return page._("签署人姓名不超过60个字")
+    return None
