@@ -54,13 +54,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 TEST_DATA_KEY = "test1:" + "dGVzdCBkYXRhIGtleSBvZiB0aGlydHktdHdvIGJ5dGU="
 
 
+def use_test_data_key() -> None:
+    """The data key for server databases under test, unless one is set already."""
+    if not (os.environ.get("HUIQI_DATA_KEY") or os.environ.get("HUIQI_DATA_KEY_FILE")):
+        os.environ["HUIQI_DATA_KEY"] = TEST_DATA_KEY
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[tuple[Engine, str]]:
     server = _pg_server()
     if not server:
         pytest.skip("no PostgreSQL server (set HUIQI_TEST_POSTGRES)")
-    if not (os.environ.get("HUIQI_DATA_KEY") or os.environ.get("HUIQI_DATA_KEY_FILE")):
-        os.environ["HUIQI_DATA_KEY"] = TEST_DATA_KEY
+    use_test_data_key()
     admin = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
     name = f"huiqi_template_{os.getpid()}"
     with admin.connect() as c:

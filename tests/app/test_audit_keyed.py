@@ -165,7 +165,7 @@ def test_a_checkpoint_follows_every_nth_entry_once_committed(
 
 def test_a_rotated_key_signs_new_entries_and_the_old_one_still_verifies_old_ones(
         trail: sessionmaker[Session], db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key_file = tmp_path / "keys"
+    key_file = tmp_path / "audit-keys"  # not keys/: the data key's folder beside a SQLite file
     key_file.write_text(os.environ[keys.ENV_KEY] + "\n")
     monkeypatch.delenv(keys.ENV_KEY)
     monkeypatch.setenv(keys.ENV_KEY_FILE, str(key_file))

@@ -38,6 +38,7 @@ from huiqi.app.budget import service as budget
 from huiqi.app.budget.bank import LocalBank
 from huiqi.app.budget.models import LedgerEntry, Payment, PaymentBatch
 from huiqi.app.db import make_engine, normalise_url, sessions, transaction, upgrade
+from tests.app.conftest import use_test_data_key
 from tests.app.faults import AWARD_FEN, LEASE, STEPS, at_first_audit_entry, do
 from tests.app.world import ECON, SCI, build
 
@@ -85,6 +86,7 @@ def _free(port: int) -> bool:
 def private_server() -> Iterator[PrivateServer]:
     if not (PG_BIN / "initdb").exists():
         pytest.skip(f"no PostgreSQL server binaries in {PG_BIN}")
+    use_test_data_key()  # a server database's personal data needs a key, as in production
     server = PrivateServer()
     with create_engine(normalise_url(server.url), isolation_level="AUTOCOMMIT").connect() as c:
         c.execute(text("CREATE DATABASE huiqi_template"))
