@@ -27,7 +27,7 @@ from huiqi.app.db import transaction
 from huiqi.app.errors import Forbidden, Refused
 from huiqi.app.matching import service as matching
 from huiqi.app.matching.models import Match
-from huiqi.app.registry import accounts
+from huiqi.app.registry import accounts, bulk
 from huiqi.app.registry import service as registry
 from huiqi.app.registry.schemas import BankAccount, FactIn, RecognitionIn
 from huiqi.app.settings import service as settings
@@ -305,12 +305,12 @@ def test_the_cli_lapses_the_offers_past_their_deadline(world: World, db_url: str
 
 
 
-def test_an_introducer_stays_in_one_case_with_its_enterprises_when_the_registry_is_chunked(
+def test_an_introducer_is_evaluated_with_its_enterprises_when_the_registry_is_read_in_slices(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     introduce(world)
     with transaction(world.factory) as s:
         registry.create_org(s, actor=OFFICE, data=org_in("91110112MA01B2006U", "普通企业有限公司"))
-    monkeypatch.setattr(matching, "CHUNK", 1)
+    monkeypatch.setattr(bulk, "SLICE", 1)  # one organisation per read: the group spans reads
     run(world)
     assert found(world)[world.org_id, "m02"].ceiling_fen == 70_000_000
 

@@ -39,6 +39,7 @@ def match_cmd(
     engine = make_engine(db)
     start = time.perf_counter()
     names = {"registry": "reading the registry 读取主体", "matching": "matching 匹配",
+             "offers": "making offers 推送",
              "writing": "writing matches 写入"}
     try:
         with stages(quiet) as st, transaction(sessions(engine)) as s:

@@ -56,21 +56,33 @@ def ledger_history(session: Session, *, org_id: int | None, person_id: int | Non
     stmt = select(Application).where(Application.state.in_(AWARDED))
     stmt = stmt.where(Application.org_id == org_id) if org_id is not None else stmt.where(
         Application.person_id == person_id)
-    out = []
-    for a in session.scalars(stmt.order_by(Application.year, Application.id)):
-        if a.id != exclude:
-            out.append({"measure": a.measure, "year": a.year, **({"item": a.item} if a.item else {}),
-                        **_awarded(a)})
+    return [award_entry(a.measure, a.year, a.item, a.award_fen, a.result)
+            for a in session.scalars(stmt.order_by(Application.year, Application.id))
+            if a.id != exclude]
+
+
+def ledger_histories(session: Session) -> dict[int, list[dict[str, Any]]]:
+    """Every organisation's earlier awards (``ledger_history``), in one query: organisation id →
+    its history."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for org_id, *award in session.execute(
+            select(Application.org_id, Application.measure, Application.year, Application.item,
+                   Application.award_fen, Application.result)
+            .where(Application.state.in_(AWARDED), Application.org_id.is_not(None))
+            .order_by(Application.year, Application.id)):
+        out.setdefault(org_id, []).append(award_entry(*award))
     return out
 
 
-def _awarded(a: Application) -> dict[str, Any]:
-    """What was awarded, as the text states it: the amount and, for a title or platform (its
-    result shows the title's level: m08, m09, m10), the title's kind and level."""
-    out: dict[str, Any] = {}
-    if a.award_fen is not None:
-        out["amount"] = str(fen_to_yuan(a.award_fen))
-    facts = {f["name"]: f["value"] for f in (a.result or {}).get("facts", [])}
+def award_entry(measure: str, year: int, item: str | None, award_fen: int | None,
+                result: dict[str, Any] | None) -> dict[str, Any]:
+    """One earlier award as the engine's history entry: what was awarded, as the text states it —
+    the amount and, for a title or platform (its result shows the title's level: m08, m09, m10),
+    the title's kind and level."""
+    out: dict[str, Any] = {"measure": measure, "year": year, **({"item": item} if item else {})}
+    if award_fen is not None:
+        out["amount"] = str(fen_to_yuan(award_fen))
+    facts = {f["name"]: f["value"] for f in (result or {}).get("facts", [])}
     if facts.get("item_kind") and facts.get("item_level"):
         out |= {"kind": facts["item_kind"], "level": facts["item_level"]}
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -76,22 +77,36 @@ def record(session: Session, *, actor: Actor | str, action: str, entity: str,
            entity_id: object = None, before: Any = None, after: Any = None,
            at: datetime | None = None) -> AuditEntry:
     """Append one entry (in the caller's transaction): who, when, from where, what, before and after."""
+    return record_many(session, actor=actor, action=action, entity=entity,
+                       entries=[(entity_id, before, after)], at=at)[0]
+
+
+def record_many(session: Session, *, actor: Actor | str, action: str, entity: str,
+                entries: Sequence[tuple[object, Any, Any]], at: datetime | None = None
+                ) -> list[AuditEntry]:
+    """Append one entry per (entity id, before, after) of the same action, chained in order as
+    ``record`` would chain them one by one, written in one flush (a run's many offers)."""
     ring = checkpoints.ring_for(session)
     serialise(session)
     prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
     where = None if actor == SYSTEM or actor == SYSTEM.username else origin.current.get()
-    entry = AuditEntry(
-        at=(at or utcnow()).astimezone(UTC),  # hashed as stored
-        actor=actor.username if isinstance(actor, Actor) else actor, action=action, entity=entity,
-        entity_id=None if entity_id is None else str(entity_id)[:ENTITY_ID_LENGTH],
-        before=_canonical(before), after=_canonical(after), prev_hash=prev,
-        source=where.source if where else None, user_agent=where.user_agent if where else None)
-    entry.mac, entry.key_id = ring.signer
-    entry.hash = ring.sign(entry_message(entry))
-    session.add(entry)
-    session.flush()
-    checkpoints.after_entry(session, entry.id)
-    return entry
+    written = []
+    for entity_id, before, after in entries:
+        entry = AuditEntry(
+            at=(at or utcnow()).astimezone(UTC),  # hashed as stored
+            actor=actor.username if isinstance(actor, Actor) else actor, action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id)[:ENTITY_ID_LENGTH],
+            before=_canonical(before), after=_canonical(after), prev_hash=prev,
+            source=where.source if where else None, user_agent=where.user_agent if where else None)
+        entry.mac, entry.key_id = ring.signer
+        entry.hash = prev = ring.sign(entry_message(entry))
+        written.append(entry)
+    if written:
+        session.add_all(written)
+        session.flush()
+        checkpoints.after_entry(session, written[-1].id)
+    return written
 
 
 @dataclass

@@ -16,37 +16,34 @@ application the organisation does not fill in, only confirms within the offer pe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from huiqi.app.applications import evaluation
+from huiqi.app.applications import evaluation, provenance
 from huiqi.app.applications import service as apps
 from huiqi.app.applications.lifecycle import Action, State, target
 from huiqi.app.applications.models import Application, Step
-from huiqi.app.audit.service import record
+from huiqi.app.audit.service import record, record_many
 from huiqi.app.auth.roles import BUSINESS, SYSTEM, Actor, Role
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
+from huiqi.app.matching import batch
 from huiqi.app.matching.models import Match, MatchRun
+from huiqi.app.matching.writing import insert_matches
 from huiqi.app.notices import service as notices
-from huiqi.app.parameters.service import current_version, policy_at
-from huiqi.app.registry import accounts
-from huiqi.app.registry import service as registry
+from huiqi.app.parameters.service import current_version, policy_at, snapshot
+from huiqi.app.registry import accounts, bulk
 from huiqi.app.registry.models import Organisation
 from huiqi.app.registry.schemas import BankAccount
 from huiqi.app.settings import service as settings
 from huiqi.app.settings.models import MeasureConfig
-from huiqi.calculator import InputError, calculate, parse_case
-from huiqi.engine.explain import Result
-from huiqi.engine.money import yuan_to_fen
-from huiqi.engine.policy import MeasureKind, Policy
+from huiqi.engine.policy import Policy
 
-CHUNK = 2000  # organisations per case; 1,000 take about 1.3 s through the engine
 # told (stage, done, total) as a run goes: the command line draws it as a progress bar
 Progress = Callable[[str, int, int], None]
 MATCHED = ("eligible", "incomplete")
@@ -83,31 +80,33 @@ def run(session: Session, *, actor: Actor, year: int, now: datetime | None = Non
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SELECT pg_advisory_xact_lock({RUN_LOCK})"))
     lapse_expired(session, actor=actor, today=now.date(), now=now)
-    orgs = {o.uscc: o for o in session.scalars(select(Organisation).order_by(Organisation.id))}
-    bens: list[dict[str, Any]] = []
-    for o in orgs.values():
-        tell("registry", len(bens), len(orgs))
-        bens.append(registry.beneficiary(
-            session, o, year, evaluation.ledger_history(session, org_id=o.id, person_id=None)))
-    current = MatchRun(year=year, param_version=version, organisations=len(orgs), matches=0,
-                       offers=0, started_by=actor.username, started_at=now)
+    total = session.scalar(select(func.count()).select_from(Organisation)) or 0
+    tell("registry", 0, total)
+    population = batch.read(session, year, lambda done: tell("registry", done, total))
+    current = MatchRun(year=year, param_version=version, organisations=len(population.org_ids),
+                       matches=0, offers=0, started_by=actor.username, started_at=now)
     session.add(current)
     session.flush()
-    configs: dict[str, MeasureConfig] = {}
-    for result in _evaluate(pol, bens, year, lambda done: tell("matching", done, len(bens))):
-        org = orgs[result.beneficiary]
-        match = _match(current, org, result)
-        if result.status == "eligible":
-            if result.measure not in configs:
-                configs[result.measure] = settings.measure_config(session, result.measure)
-            cfg = configs[result.measure]
-            if cfg.no_application:
-                match.offer_id = _offer(session, actor=actor, org=org, result=result, year=year,
-                                        cfg=cfg, now=now)
-        session.add(match)
-        current.matches += 1
-        current.offers += match.offer_id is not None
+    tell("matching", 0, 0)  # one query over every organisation: the bar pulses
+    compiled = batch.compiled_for(pol, year)
+    rows = batch.evaluate(compiled, population)
+    explained = batch.Explanations(compiled)
+    found = [explained(row) for row in rows]
+    configs = {m: settings.measure_config(session, m)
+               for m in {row[1] for row in rows if row[3] == "eligible"}}
+    candidates = [i for i, row in enumerate(rows)
+                  if row[3] == "eligible" and configs[row[1]].no_application]
+    tell("offers", 0, len(candidates))
+    offered = _offers(session, actor=actor, pol=pol, version=version, year=year, now=now,
+                      population=population, rows=rows, found=found, candidates=candidates,
+                      configs=configs)
     tell("writing", 0, 0)  # no count known: the bar pulses
+    org_ids = population.org_ids
+    insert_matches(session, (
+        (current.id, org_ids[row[0]], row[1], row[2], year, row[3], f.ceiling_fen, f.missing,
+         f.reason_zh, f.reason_en, offered.get(i), f.detail(row[0]))
+        for i, (row, f) in enumerate(zip(rows, found, strict=True))))
+    current.matches, current.offers = len(rows), len(offered)
     session.flush()
     record(session, actor=actor, action="matching.run", entity="match_run", entity_id=current.id,
            after={"year": year, "param_version": version, "organisations": current.organisations,
@@ -116,102 +115,104 @@ def run(session: Session, *, actor: Actor, year: int, now: datetime | None = Non
     return current
 
 
-def _match(current: MatchRun, org: Organisation, result: Result) -> Match:
-    return Match(run_id=current.id, org_id=org.id, measure=result.measure, item=result.item,
-                 year=current.year, status=result.status,
-                 ceiling_fen=None if result.ceiling is None else yuan_to_fen(result.ceiling),
-                 missing=list(result.missing), reason_zh=result.reason("zh"),
-                 reason_en=result.reason("en"), detail=result.to_json())
+def _offers(session: Session, *, actor: Actor, pol: Policy, version: int, year: int,
+            now: datetime, population: batch.Population, rows: list[batch.Row],
+            found: list[batch.Explained], candidates: list[int],
+            configs: dict[str, MeasureConfig]) -> dict[int, int]:
+    """Offer the eligible matches ``candidates`` (indexes into ``rows``) to their organisations,
+    except where one already holds an application or offer for the same thing that is open,
+    awarded or paid, or an offer that lapsed or was declined; row index → the offer's id.
 
-
-def _evaluate(pol: Policy, bens: list[dict[str, Any]], year: int,
-              evaluated: Callable[[int], None]) -> Iterator[Result]:
-    """The eligible and incomplete results of every ceiling measure, chunk by chunk, telling
-    ``evaluated`` how many beneficiaries are done before each chunk."""
-    measures = [mid for mid, t in pol.texts.items() if t.kind is MeasureKind.CEILING]
-    done = 0
-    for chunk in _chunks(bens, CHUNK):
-        evaluated(done)
-        done += len(chunk)
-        try:
-            case = parse_case({"year": year, "beneficiaries": chunk, "loans": []})
-        except InputError as exc:
-            raise Refused(f"registry: the registry's facts do not form a valid case: {exc}") from None
-        for result in calculate(pol, case, year, measures=measures).results:
-            if result.status in MATCHED:
-                yield result
-
-
-def _chunks(bens: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    """Cases of about ``size`` beneficiaries, each introducer with every enterprise it introduced
-    (and theirs, transitively) in the same case."""
-    parent = {b["id"]: b["id"] for b in bens}
-
-    def root(uscc: str) -> str:
-        while parent[uscc] != uscc:
-            parent[uscc] = parent[parent[uscc]]
-            uscc = parent[uscc]
-        return uscc
-
-    for b in bens:
-        introducer = b.get("introduced_by", {}).get("introducer")
-        if introducer in parent:
-            parent[root(b["id"])] = root(introducer)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for b in bens:
-        groups.setdefault(root(b["id"]), []).append(b)
-    chunk: list[dict[str, Any]] = []
-    for group in groups.values():
-        if chunk and len(chunk) + len(group) > size:
-            yield chunk
-            chunk = []
-        chunk.extend(group)
-    if chunk:
-        yield chunk
-
-
-def _offer(session: Session, *, actor: Actor, org: Organisation, result: Result, year: int,
-           cfg: MeasureConfig, now: datetime) -> int | None:
-    """Offer an eligible match to its organisation; None when it already holds an application or
-    offer for it that is open, awarded or paid, or when its own case does not qualify."""
-    held = evaluation.holding(session, org_id=org.id, person_id=None, measure=result.measure, year=year,
-                        item=result.item)
-    if held is not None or _closed_offer(session, org_id=org.id, measure=result.measure, year=year,
-                                         item=result.item):
-        return None
-    app = Application(org_id=org.id, person_id=None, measure=result.measure, year=year,
-                      item=result.item, origin="offer", state=State.OFFERED.value,
-                      facts=apps.prefill(session, org=org, person=None, year=year),
-                      created_at=now, updated_at=now)
-    try:
-        apps.take_snapshot(session, app)
-    except Refused as exc:
-        # its case alone (the organisation and those it introduced) differs from the run's
-        record(session, actor=actor, action="offer.skipped", entity="organisation", entity_id=org.id,
-               after={"measure": result.measure, "year": year, "item": result.item,
-                      "reason": exc.message}, at=now)
-        return None
-    app.offer_deadline = settings.calendar(session).add(now.date(), cfg.offer_days)
-    session.add(app)
+    The offer's snapshot is the run's own row — the same compiled measures over the same
+    registry facts — not a second evaluation of the organisation's case."""
+    org_ids = population.org_ids
+    blocked = _Blocked(session, year=year, measures=sorted({rows[i][1] for i in candidates}))
+    chosen = []
+    for i in candidates:
+        uscc, measure, item = rows[i][0], rows[i][1], rows[i][2]
+        if not blocked.holds(org_ids[uscc], measure, item):
+            blocked.add(org_ids[uscc], measure, item)  # a row twice (a title recognised twice)
+            chosen.append(i)
+    # each organisation's own registry facts: what ``apps.prefill`` gives an offer
+    own: dict[int, dict[str, Any]] = {}
+    histories = evaluation.ledger_histories(session)
+    for ids, bens in bulk.beneficiaries(session, year, histories,
+                                        only={org_ids[rows[i][0]] for i in chosen}):
+        own.update(zip(ids, bens, strict=True))
+    params = snapshot(pol, year)
+    cal = settings.calendar(session)
+    deadlines = {m: cal.add(now.date(), cfg.offer_days) for m, cfg in configs.items()}
+    made: dict[int, Application] = {}
+    skipped = []
+    for i in chosen:
+        uscc, measure = rows[i][0], rows[i][1]
+        f = found[i]
+        org_id = org_ids[uscc]
+        if f.ceiling_fen is None:  # eligible with no computed sum: nothing to offer
+            skipped.append((org_id, None, {
+                "measure": measure, "year": year, "item": f.result.item,
+                "reason": f"not eligible as the facts stand: {evaluation.reason(f.of(uscc))}"}))
+            continue
+        ben = own[org_id]
+        vouched = provenance.organisation(ben, ben)
+        made[i] = Application(
+            org_id=org_id, person_id=None, measure=measure, year=year, item=f.result.item,
+            origin="offer", state=State.OFFERED.value,
+            facts={"year": year, "beneficiaries": [vouched.beneficiary], "loans": []},
+            sources={uscc: vouched.sources}, claims=[], ceiling_fen=f.ceiling_fen,
+            result=f.of(uscc).to_json(), param_version=version, params=params,
+            offer_deadline=deadlines[measure], created_at=now, updated_at=now)
+    if skipped:
+        record_many(session, actor=actor, action="offer.skipped", entity="organisation",
+                    entries=skipped, at=now)
+    apps_made = list(made.values())
+    session.add_all(apps_made)
     session.flush()
-    session.add(Step(application_id=app.id, action="offer", from_state=None, to_state=app.state,
-                     actor=actor.username, at=now))
-    record(session, actor=actor, action="application.offer", entity="application", entity_id=app.id,
-           after={"measure": app.measure, "year": year, "item": app.item, "org_id": org.id,
-                  "ceiling_fen": app.ceiling_fen, "param_version": app.param_version,
-                  "offer_deadline": app.offer_deadline.isoformat()}, at=now)
-    return app.id
+    session.add_all([Step(application_id=a.id, action="offer", from_state=None, to_state=a.state,
+                          actor=actor.username, at=now) for a in apps_made])
+    record_many(session, actor=actor, action="application.offer", entity="application", entries=[
+        (a.id, None, {"measure": a.measure, "year": year, "item": a.item, "org_id": a.org_id,
+                      "ceiling_fen": a.ceiling_fen, "param_version": a.param_version,
+                      "offer_deadline": a.offer_deadline.isoformat() if a.offer_deadline else None})
+        for a in apps_made], at=now)
+    return {i: a.id for i, a in made.items()}
 
 
-def _closed_offer(session: Session, *, org_id: int, measure: str, year: int, item: str | None) -> bool:
-    """An offer for the same thing that lapsed or was declined is not made again: the deadline
-    means something, and the organisation is not asked run after run."""
-    stmt = select(Application.id).where(
-        Application.org_id == org_id, Application.measure == measure, Application.year == year,
-        Application.origin == "offer", Application.state.in_((State.LAPSED.value, State.WITHDRAWN.value)))
-    if item is not None:
-        stmt = stmt.where(Application.item == item)
-    return session.scalar(stmt.limit(1)) is not None
+class _Blocked:
+    """What stops an offer, read in one query: an application or offer for the same measure,
+    year and item that is open, awarded or paid (``evaluation.holding``: one not tied to an
+    item stands for every item), or an offer that lapsed or was declined — the deadline means
+    something, and the organisation is not asked run after run."""
+
+    def __init__(self, session: Session, *, year: int, measures: list[str]) -> None:
+        closed = (State.LAPSED.value, State.WITHDRAWN.value)
+        self.held: dict[tuple[int, str], set[str | None]] = {}
+        self.closed: dict[tuple[int, str], set[str | None]] = {}
+        if not measures:
+            return
+        for org_id, measure, item, state, origin in session.execute(
+                select(Application.org_id, Application.measure, Application.item,
+                       Application.state, Application.origin)
+                .where(Application.year == year, Application.measure.in_(measures),
+                       Application.org_id.is_not(None),
+                       Application.state.in_(evaluation.HELD)
+                       | ((Application.origin == "offer") & Application.state.in_(closed)))):
+            if org_id is None:
+                continue
+            if state in evaluation.HELD:
+                self.add(org_id, measure, item)
+            if origin == "offer" and state in closed:
+                self.closed.setdefault((org_id, measure), set()).add(item)
+
+    def add(self, org_id: int, measure: str, item: str | None) -> None:
+        self.held.setdefault((org_id, measure), set()).add(item)
+
+    def holds(self, org_id: int, measure: str, item: str | None) -> bool:
+        held = self.held.get((org_id, measure), set())
+        closed = self.closed.get((org_id, measure), set())
+        if item is None:
+            return bool(held or closed)
+        return item in held or None in held or item in closed
 
 
 def lapse_expired(session: Session, *, actor: Actor, today: date, now: datetime | None = None) -> int:

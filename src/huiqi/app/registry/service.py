@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -241,31 +242,65 @@ def recognitions_of(session: Session, *, org_id: int | None = None,
     return list(session.scalars(stmt))
 
 
-def beneficiary(session: Session, org: Organisation, year: int,
-                history: list[dict[str, Any]]) -> dict[str, Any]:
-    """The registry's facts about an organisation in the case-file form the engine reads."""
+class Recognised(NamedTuple):
+    """A recognition as the engine's facts read it (the introducer named by its USCC)."""
+
+    kind: str
+    subtype: str | None
+    level: str | None
+    recognised_on: date
+    relocated: bool
+    introducer: str | None  # the introducer's USCC (introduced_by)
+
+
+class OrgRecord(Protocol):
+    """An organisation's registered fields (an ``Organisation`` or a row read in bulk)."""
+
+    @property
+    def uscc(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def industry(self) -> str | None: ...
+    @property
+    def one_matter(self) -> bool: ...
+    @property
+    def key_enterprise(self) -> bool: ...
+    @property
+    def fits_industry_positioning(self) -> bool: ...
+    @property
+    def listed_on(self) -> date | None: ...
+
+
+def beneficiary_of(org: OrgRecord, facts: Iterable[tuple[int, str, int]],
+                   recognitions: Iterable[Recognised], year: int,
+                   history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The registry's rows about an organisation in the case-file form the engine reads: its
+    annual facts as (year, name, stored value), its recognitions in the order recognised (a
+    later one of the same kind replaces an earlier), its award history. The one mapping from
+    the registry to the engine's facts, for one organisation and for a whole run alike."""
     b: dict[str, Any] = {"id": org.uscc, "kind": org.kind, "name": org.name,
                          "one_matter": org.one_matter, "key_enterprise": org.key_enterprise,
                          "fits_industry_positioning": org.fits_industry_positioning}
     if org.listed_on:
         b["listed_on"] = org.listed_on.isoformat()
     size: dict[str, Any] = {"industry": org.industry} if org.industry else {}
-    for f in facts_of(session, org.id):
-        if f.name in ("regional_contribution", "rd_investment"):
-            b.setdefault(f.name, {})[f.year] = str(fen_to_yuan(f.value))
-        elif f.year == year:
-            size[f.name] = f.value if f.name in COUNT_FACTS else str(fen_to_yuan(f.value))
+    for f_year, name, value in facts:
+        if name in ("regional_contribution", "rd_investment"):
+            b.setdefault(name, {})[f_year] = str(fen_to_yuan(value))
+        elif f_year == year:
+            size[name] = value if name in COUNT_FACTS else str(fen_to_yuan(value))
     if size:
         b["size"] = size
-    for r in recognitions_of(session, org_id=org.id):
+    for r in recognitions:
         if r.recognised_on.year > year:
             continue
         if r.kind == "chain_leader":
             b["chain_leader"] = {"status": r.subtype, "since": r.recognised_on.isoformat()}
-        elif r.kind == "introduced_by" and r.introducer_id is not None:
-            introducer = session.get(Organisation, r.introducer_id)
-            assert introducer is not None
-            b["introduced_by"] = {"introducer": introducer.uscc, "kind": r.subtype,
+        elif r.kind == "introduced_by" and r.introducer is not None:
+            b["introduced_by"] = {"introducer": r.introducer, "kind": r.subtype,
                                   "recognised_on": r.recognised_on.isoformat()}
         elif r.kind == "title":
             b.setdefault("titles", []).append({"kind": r.subtype, "level": r.level,
@@ -274,6 +309,22 @@ def beneficiary(session: Session, org: Organisation, year: int,
     if history:
         b["history"] = history
     return b
+
+
+def beneficiary(session: Session, org: Organisation, year: int,
+                history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The registry's facts about an organisation in the case-file form the engine reads."""
+    facts = [(f.year, f.name, f.value) for f in facts_of(session, org.id)]
+    recognised = []
+    for r in recognitions_of(session, org_id=org.id):
+        introducer = None
+        if r.introducer_id is not None:
+            intro = session.get(Organisation, r.introducer_id)
+            assert intro is not None
+            introducer = intro.uscc
+        recognised.append(Recognised(r.kind, r.subtype, r.level, r.recognised_on, r.relocated,
+                                     introducer))
+    return beneficiary_of(org, facts, recognised, year, history)
 
 
 def introduced(session: Session, org_id: int) -> list[Organisation]:
