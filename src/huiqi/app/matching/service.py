@@ -1,10 +1,11 @@
 """Proactive matching (政策直享) and offers for measures granted without application (免申即享).
 
 A run evaluates every registered organisation under every ceiling measure with the calculator's
-engine and records what each appears to qualify for (eligible) or might with more facts
-(incomplete). Many organisations go into one case — an introducer and the enterprises it
-introduced must sit side by side for the combined calculation of （二） — in chunks that keep
-each such group whole. Each run supersedes the earlier ones: reads show the latest run only.
+compiled measures and records what each appears to qualify for (eligible) or might with more
+facts (incomplete). The registry is read a table at a time (``registry.bulk``) and evaluated as
+one population by the batch path (``batch``) — an introducer and the enterprises it introduced
+sit side by side for the combined calculation of （二） — and the matches are written in bulk
+(``writing``). Each run supersedes the earlier ones: reads show the latest run only.
 
 Where the office has flagged a measure 免申即享, an eligible match becomes an offer: an
 application the organisation does not fill in, only confirms within the offer period.
@@ -315,15 +316,16 @@ def runs(session: Session, *, actor: Actor, limit: int = 20) -> list[MatchRun]:
 
 def summary(session: Session, *, run_id: int) -> list[MeasureLine]:
     """Per measure, in the order of the text: matches, eligible, incomplete, Σ ceilings, offers."""
-    rows = session.execute(select(Match.measure, Match.status, Match.ceiling_fen, Match.offer_id)
-                           .where(Match.run_id == run_id))
     tally: dict[str, list[int]] = {}
-    for measure, status, ceiling_fen, offer_id in rows:
+    for measure, status, n, ceilings, offered in session.execute(
+            select(Match.measure, Match.status, func.count(), func.sum(Match.ceiling_fen),
+                   func.count(Match.offer_id))
+            .where(Match.run_id == run_id).group_by(Match.measure, Match.status)):
         t = tally.setdefault(measure, [0, 0, 0, 0, 0])
-        t[0] += 1
-        t[1 if status == "eligible" else 2] += 1
-        t[3] += ceiling_fen or 0
-        t[4] += offer_id is not None
+        t[0] += n
+        t[1 if status == "eligible" else 2] += n
+        t[3] += int(ceilings or 0)
+        t[4] += offered
     order = list(policy_at(session).texts)
     return [MeasureLine(m, *tally[m]) for m in sorted(tally, key=order.index)]
 
