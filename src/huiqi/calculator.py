@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from huiqi.engine.explain import Result, explain
 from huiqi.engine.policy import Policy
 from huiqi.engine.rowplan import row_plan
-from huiqi.facts.case import Case
+from huiqi.facts.case import REGISTERED, Case
 from huiqi.facts.rows import to_rows
 
 if TYPE_CHECKING:
@@ -103,9 +103,11 @@ def load_case(path: Path) -> Case:
         raise InputError(f"{path}:\n{exc}") from None
 
 
-def parse_case(data: Any) -> Case:
+def parse_case(data: Any, *, registered: bool = False) -> Case:
+    """A case from its JSON form; ``registered``: its beneficiaries' ids are registered
+    organisations' USCCs, checked when they were registered, and not checked again."""
     try:
-        return Case.model_validate(data)
+        return Case.model_validate(data, context={REGISTERED: True} if registered else None)
     except ValidationError as exc:
         raise InputError(describe(exc)) from None
 

@@ -96,7 +96,9 @@ def test_a_run_records_the_chain_leaders_ceiling_of_70_percent_of_12_million(wor
     assert (m.status, m.ceiling_fen, m.year) == ("eligible", 840_000_000, 2024)
     assert m.missing == []
     assert "8,400,000.00" in m.reason_en and "8,400,000.00" in m.reason_zh
-    assert m.detail is not None and m.detail["clause"] == "（一）" and m.detail["ceiling"] == "8400000.00"
+    with transaction(world.factory) as s:  # the full explanation, built from the row it keeps
+        detail = matching.explanation(s, m)
+    assert detail is not None and detail["clause"] == "（一）" and detail["ceiling"] == "8400000.00"
 
 
 def test_a_run_records_an_incomplete_measure_with_the_facts_it_still_needs(world: World) -> None:

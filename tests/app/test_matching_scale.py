@@ -67,7 +67,8 @@ def ran(factory: sessionmaker[Session], year: int) -> list[Line]:
         rows = list(s.scalars(select(Match).where(Match.run_id == done.id)))
         assert done.matches == len(rows)
         return sorted(((m.org_id, m.measure, m.item, m.status, m.ceiling_fen, m.missing,
-                        m.reason_zh, m.reason_en, m.detail) for m in rows), key=repr)
+                        m.reason_zh, m.reason_en, matching.explanation(s, m)) for m in rows),
+                      key=repr)
 
 
 def test_the_demo_registry_matches_as_each_organisations_own_case(db_url: str) -> None:

@@ -13,22 +13,24 @@ from huiqi.app.api.deps import DB, Current, yuan
 from huiqi.app.api.problems import problem
 from huiqi.app.matching import service as matching
 from huiqi.app.matching.models import Match, MatchRun
+from huiqi.app.parameters.service import policy
 from huiqi.app.registry.schemas import BankAccount
 
 router = APIRouter(tags=["matching"])
 
 
-def match_json(m: Match, *, explain: bool = False) -> dict[str, Any]:
-    detail = m.detail or {}
+def match_json(m: Match, *, explanation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A match; with its full ``explanation`` (``matching.explanation``) when asked for."""
+    text = policy().texts[m.measure]
     out: dict[str, Any] = {
         "id": m.id, "run": m.run_id, "org_id": m.org_id, "measure": m.measure, "item": m.item,
-        "year": m.year, "clause": detail.get("clause"), "title_zh": detail.get("title_zh"),
-        "title_en": detail.get("title_en"), "status": m.status, "ceiling": yuan(m.ceiling_fen),
+        "year": m.year, "clause": text.clause, "title_zh": text.title_zh,
+        "title_en": text.title_en, "status": m.status, "ceiling": yuan(m.ceiling_fen),
         "missing": m.missing, "reason_zh": m.reason_zh, "reason_en": m.reason_en,
         "offer_id": m.offer_id,
     }
-    if explain:
-        out["explanation"] = m.detail
+    if explanation is not None:
+        out["explanation"] = explanation
     return out
 
 
@@ -64,7 +66,8 @@ def matches(db: DB, actor: Current, year: int | None = None, measure: str | None
             offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
     found = matching.matches(db, actor=actor, year=year, measure=measure, status=status,
                              org_id=org_id, limit=limit, offset=offset)
-    return [match_json(m, explain=explain) for m in found]
+    return [match_json(m, explanation=matching.explanation(db, m) if explain else None)
+            for m in found]
 
 
 @router.get("/matches/runs", summary="Matching runs, newest first (office, auditor)")

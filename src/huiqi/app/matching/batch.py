@@ -3,9 +3,9 @@
 The registry is read in slices (``registry.bulk``), each slice validated as a case and turned
 into the engine's Arrow tables; the compiled SQL of every ceiling measure — the same definition
 the calculator and ``huiqi match`` run — is executed once over the whole population by an
-embedded DuckDB with its optimizer on. Explaining a row depends on everything in it but the
-beneficiary, and most rows repeat (an R&D figure missing, the same way, for most enterprises):
-each distinct row is explained once.
+embedded DuckDB with its optimizer on. A match keeps its computed row, from which its full
+explanation is built when someone asks for it; its reasons are written with it, each distinct
+reason explained once (most rows repeat: an R&D figure missing for most enterprises).
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from huiqi.engine.explain import Result, explain
 from huiqi.engine.policy import MeasureKind, Policy
 from huiqi.facts.tables import SCHEMAS, to_tables
 
-_SENTINEL = "\x00beneficiary\x00"
-
 
 @dataclass
 class Population:
@@ -46,7 +44,7 @@ def read(session: Session, year: int, read_so_far: Callable[[int], None]) -> Pop
     org_ids: dict[str, int] = {}
     for ids, bens in bulk.beneficiaries(session, year, histories):
         try:
-            case = parse_case({"year": year, "beneficiaries": bens, "loans": []})
+            case = parse_case({"year": year, "beneficiaries": bens, "loans": []}, registered=True)
         except InputError as exc:
             raise Refused(f"registry: the registry's facts do not form a valid case: {exc}") from None
         for name, table in to_tables(case, year).items():
@@ -89,40 +87,44 @@ def evaluate(compiled: Compiled, population: Population) -> list[Row]:
 
 @dataclass(frozen=True)
 class Explained:
-    """A row's explanation, for any beneficiary: the ``Result`` (its beneficiary left blank),
-    its reasons, and its JSON split where the beneficiary goes."""
+    """What a match keeps of a row's explanation, for any beneficiary: the ``Result`` (its
+    beneficiary left blank), its reasons and its missing facts."""
 
     result: Result
     reason_zh: str
     reason_en: str
     missing: str  # JSON
-    ceiling_fen: int | None
-    before: str
-    after: str
-
-    def detail(self, beneficiary: str) -> str:
-        """``Result.to_json()`` of the row's beneficiary, as JSON text."""
-        return self.before + json.dumps(beneficiary, ensure_ascii=False) + self.after
 
     def of(self, beneficiary: str) -> Result:
         return replace(self.result, beneficiary=beneficiary)
 
 
 class Explanations:
-    """``explain`` once per distinct row (everything but the beneficiary)."""
+    """``explain`` once per distinct row. An incomplete row's reason and missing facts depend
+    only on what is missing (for the measure and item), an eligible row's on everything in it but
+    the beneficiary (its basis shows the figures)."""
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
         self.seen: dict[tuple[Any, ...], Explained] = {}
 
     def __call__(self, row: Row) -> Explained:
-        key = row[1:]
+        key = (*row[1:4], row[6]) if row[3] == "incomplete" else row[1:]
         done = self.seen.get(key)
         if done is None:
-            result = explain(self.compiled, dict(zip(COLUMNS, ("", *key), strict=True)))
-            text = json.dumps({**result.to_json(), "beneficiary": _SENTINEL}, ensure_ascii=False)
-            before, after = text.split(json.dumps(_SENTINEL, ensure_ascii=False))
+            result = explain(self.compiled, dict(zip(COLUMNS, ("", *row[1:]), strict=True)))
             done = self.seen[key] = Explained(
                 result, result.reason("zh"), result.reason("en"),
-                json.dumps(result.missing, ensure_ascii=False), row[4], before, after)
+                json.dumps(result.missing, ensure_ascii=False))
         return done
+
+
+def stored(row: Row) -> str:
+    """The computed row as a match keeps it (JSON, the beneficiary left out): its explanation is
+    built from it when asked for (``explained``), as the calculator builds it from the same row."""
+    return json.dumps({"row": dict(zip(COLUMNS[1:], row[1:], strict=True))}, ensure_ascii=False)
+
+
+def explained(compiled: Compiled, beneficiary: str, kept: dict[str, Any]) -> dict[str, Any]:
+    """The explanation (``Result.to_json``) of a row kept by ``stored``."""
+    return explain(compiled, {**kept["row"], "beneficiary": beneficiary}).to_json()

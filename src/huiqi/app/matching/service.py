@@ -17,9 +17,10 @@ application the organisation does not fill in, only confirms within the offer pe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -35,7 +36,7 @@ from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
 from huiqi.app.matching import batch
 from huiqi.app.matching.models import Match, MatchRun
-from huiqi.app.matching.writing import insert_matches
+from huiqi.app.matching.writing import copy_rows, insert_matches, next_ids
 from huiqi.app.notices import service as notices
 from huiqi.app.parameters.service import current_version, policy_at, snapshot
 from huiqi.app.registry import accounts, bulk
@@ -104,8 +105,8 @@ def run(session: Session, *, actor: Actor, year: int, now: datetime | None = Non
     tell("writing", 0, 0)  # no count known: the bar pulses
     org_ids = population.org_ids
     insert_matches(session, (
-        (current.id, org_ids[row[0]], row[1], row[2], year, row[3], f.ceiling_fen, f.missing,
-         f.reason_zh, f.reason_en, offered.get(i), f.detail(row[0]))
+        (current.id, org_ids[row[0]], row[1], row[2], year, row[3], row[4], f.missing,
+         f.reason_zh, f.reason_en, offered.get(i), batch.stored(row))
         for i, (row, f) in enumerate(zip(rows, found, strict=True))))
     current.matches, current.offers = len(rows), len(offered)
     session.flush()
@@ -149,7 +150,7 @@ def _offers(session: Session, *, actor: Actor, pol: Policy, version: int, year: 
         uscc, measure = rows[i][0], rows[i][1]
         f = found[i]
         org_id = org_ids[uscc]
-        if f.ceiling_fen is None:  # eligible with no computed sum: nothing to offer
+        if rows[i][4] is None:  # eligible with no computed sum: nothing to offer
             skipped.append((org_id, None, {
                 "measure": measure, "year": year, "item": f.result.item,
                 "reason": f"not eligible as the facts stand: {evaluation.reason(f.of(uscc))}"}))
@@ -160,23 +161,48 @@ def _offers(session: Session, *, actor: Actor, pol: Policy, version: int, year: 
             org_id=org_id, person_id=None, measure=measure, year=year, item=f.result.item,
             origin="offer", state=State.OFFERED.value,
             facts={"year": year, "beneficiaries": [vouched.beneficiary], "loans": []},
-            sources={uscc: vouched.sources}, claims=[], ceiling_fen=f.ceiling_fen,
+            sources={uscc: vouched.sources}, claims=[], ceiling_fen=rows[i][4],
             result=f.of(uscc).to_json(), param_version=version, params=params,
             offer_deadline=deadlines[measure], created_at=now, updated_at=now)
     if skipped:
         record_many(session, actor=actor, action="offer.skipped", entity="organisation",
                     entries=skipped, at=now)
     apps_made = list(made.values())
-    session.add_all(apps_made)
-    session.flush()
-    session.add_all([Step(application_id=a.id, action="offer", from_state=None, to_state=a.state,
-                          actor=actor.username, at=now) for a in apps_made])
+    _insert_offers(session, apps_made, actor=actor, now=now)
     record_many(session, actor=actor, action="application.offer", entity="application", entries=[
         (a.id, None, {"measure": a.measure, "year": year, "item": a.item, "org_id": a.org_id,
                       "ceiling_fen": a.ceiling_fen, "param_version": a.param_version,
                       "offer_deadline": a.offer_deadline.isoformat() if a.offer_deadline else None})
         for a in apps_made], at=now)
     return {i: a.id for i, a in made.items()}
+
+
+OFFER_COLUMNS = ("id", "org_id", "measure", "year", "item", "origin", "state", "facts", "sources",
+                 "claims", "round", "ceiling_fen", "result", "param_version", "params",
+                 "appealed", "offer_deadline", "created_at", "updated_at", "version")
+
+
+def _insert_offers(session: Session, made: list[Application], *, actor: Actor,
+                   now: datetime) -> None:
+    """The offers and their first steps, given their ids: COPYed on PostgreSQL (the ORM's
+    many-row INSERT of their JSON costs more than making them), added through the ORM elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.add_all(made)
+        session.flush()
+        session.add_all([Step(application_id=a.id, action="offer", from_state=None,
+                              to_state=a.state, actor=actor.username, at=now) for a in made])
+        return
+    at = now.astimezone(UTC).replace(tzinfo=None)  # as ``db.UTCDateTime`` stores it
+    for a, new_id in zip(made, next_ids(session, "applications", len(made)), strict=True):
+        a.id = new_id
+    copy_rows(session, "applications", OFFER_COLUMNS, (
+        (a.id, a.org_id, a.measure, a.year, a.item, a.origin, a.state, json.dumps(a.facts),
+         json.dumps(a.sources), json.dumps(a.claims), 0, a.ceiling_fen, json.dumps(a.result),
+         a.param_version, json.dumps(a.params), False, a.offer_deadline, at, at, 1)
+        for a in made))
+    copy_rows(session, "application_steps",
+              ("application_id", "action", "from_state", "to_state", "actor", "at"),
+              ((a.id, "offer", None, a.state, actor.username, at) for a in made))
 
 
 class _Blocked:
@@ -214,6 +240,18 @@ class _Blocked:
         if item is None:
             return bool(held or closed)
         return item in held or None in held or item in closed
+
+
+def explanation(session: Session, match: Match) -> dict[str, Any] | None:
+    """A match's full explanation (``Result.to_json``), built from the row it keeps with the
+    parameters of its run."""
+    if match.detail is None or "row" not in match.detail:
+        return match.detail  # kept whole by runs before rows were kept
+    current = session.get(MatchRun, match.run_id)
+    org = session.get(Organisation, match.org_id)
+    assert current is not None and org is not None
+    compiled = batch.compiled_for(policy_at(session, current.param_version), match.year)
+    return batch.explained(compiled, org.uscc, match.detail)
 
 
 def lapse_expired(session: Session, *, actor: Actor, today: date, now: datetime | None = None) -> int:
