@@ -86,6 +86,22 @@ def test_an_applicant_sees_its_own_matches_with_the_ceiling_as_a_decimal_string(
                                                             other.id: "4200000.00"}
 
 
+def test_a_match_is_explained_in_full_when_asked(c: TestClient) -> None:
+    c.post("/matches/run", json={"year": 2024}, headers=login(c, "office1"))
+    (m,) = c.get("/matches", params={"measure": "m01.new", "explain": "true"},
+                 headers=login(c, "ent1")).json()
+    assert (m["clause"], m["title_zh"], m["ceiling"]) == ("（一）", m["explanation"]["title_zh"],
+                                                          "8400000.00")
+    e = m["explanation"]
+    # （一）: 70% × the 2024 regional contribution of 12,000,000.00 = 8,400,000.00
+    assert (e["measure"], e["status"], e["ceiling"]) == ("m01.new", "eligible", "8400000.00")
+    assert e["beneficiary"] == "91110112MA01E00015" and e["reason_zh"] == m["reason_zh"]
+    assert "12,000,000.00" in e["basis"] and "8,400,000.00" in e["basis"]
+    assert all(cond["holds"] for cond in e["conditions"])
+    (plain,) = c.get("/matches", params={"measure": "m01.new"}, headers=login(c, "ent1")).json()
+    assert "explanation" not in plain
+
+
 def test_staff_filter_the_matches_by_status(c: TestClient) -> None:
     c.post("/matches/run", json={"year": 2024}, headers=login(c, "office1"))
     r = c.get("/matches", params={"status": "incomplete"}, headers=login(c, "auditor1"))

@@ -32,11 +32,12 @@ from huiqi.app.applications.lifecycle import Action, State, target
 from huiqi.app.applications.models import Application, Step
 from huiqi.app.audit.service import record, record_many
 from huiqi.app.auth.roles import BUSINESS, SYSTEM, Actor, Role
+from huiqi.app.copying import copy_rows, next_ids
 from huiqi.app.db import utcnow
 from huiqi.app.errors import Refused
 from huiqi.app.matching import batch
 from huiqi.app.matching.models import Match, MatchRun
-from huiqi.app.matching.writing import copy_rows, insert_matches, next_ids
+from huiqi.app.matching.writing import insert_matches
 from huiqi.app.notices import service as notices
 from huiqi.app.parameters.service import current_version, policy_at, snapshot
 from huiqi.app.registry import accounts, bulk

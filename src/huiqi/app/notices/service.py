@@ -146,7 +146,10 @@ def offer_deadlines(session: Session, *, now: datetime | None = None,
     today = now.date()
     cal = settings.calendar(session)
     made = 0
-    for app in session.scalars(select(Application).where(
+    # the columns a reminder needs, not whole applications: a run may leave tens of thousands open
+    for app in session.execute(select(
+            Application.id, Application.measure, Application.org_id, Application.person_id,
+            Application.offer_deadline).where(
             Application.state == State.OFFERED, Application.offer_deadline >= today)
             .order_by(Application.id)):
         assert app.offer_deadline is not None
