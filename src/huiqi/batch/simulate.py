@@ -21,6 +21,7 @@ import duckdb
 
 from huiqi.batch.match import OUTPUT, PROFILE, Runner, default_measures
 from huiqi.batch.population import parquet_source
+from huiqi.engine.backend import Backend
 from huiqi.engine.evaluate import compile_policy
 from huiqi.engine.policy import Policy
 from huiqi.engine.scenarios import changed_by
@@ -131,21 +132,12 @@ def _breakdowns(con: duckdb.DuckDBPyConnection, scen: str, prof: str) -> dict[st
     return found
 
 
-def simulate(
-    policy: Policy, runner: Runner, year: int, reform: Mapping[str, Any], out_dir: Path, *,
-    measures: Sequence[str] | None = None, progress: Callable[[float], None] | None = None,
-    stage: Callable[[str], None] | None = None,
-) -> Simulation:
-    """Run baseline and reform in one pass, write ``scenarios.parquet`` and ``profile.parquet``,
-    summarise;
-    ``stage`` hears each step begin, ``progress`` the share (0–100) of the main query done."""
-    stage = stage or (lambda _: None)
-    stage("compiling 编译")
-    ids = list(measures) if measures else default_measures(policy)
-    options: dict[str, Any] = {"backend": runner.backend, "detail": False,
-                               "drop_ineligible": True}
-    changed = changed_by(policy, year, reform, ids)
-    same = [mid for mid in ids if mid not in changed]
+def scenario_query(policy: Policy, backend: Backend, year: int, reform: Mapping[str, Any],
+                   measures: Sequence[str]) -> tuple[str, list[str]]:
+    """The query of both scenarios' rows, and the measures the reform changes."""
+    options: dict[str, Any] = {"backend": backend, "detail": False, "drop_ineligible": True}
+    changed = changed_by(policy, year, reform, measures)
+    same = [mid for mid in measures if mid not in changed]
     parts = []
     if same:
         parts.append(_rows("both", compile_policy(policy, year, None, measures=same,
@@ -155,10 +147,25 @@ def simulate(
                                                    **options).sql),
                   _rows("reform", compile_policy(policy, year, reform, measures=changed,
                                                  **options).sql)]
+    return " UNION ALL ".join(parts), changed
+
+
+def simulate(
+    policy: Policy, runner: Runner, year: int, reform: Mapping[str, Any], out_dir: Path, *,
+    measures: Sequence[str] | None = None, progress: Callable[[float], None] | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> Simulation:
+    """Run baseline and reform in one pass, write ``scenarios.parquet`` and ``profile.parquet``,
+    summarise; ``stage`` hears each step begin, ``progress`` the share (0–100) of the main query
+    done."""
+    stage = stage or (lambda _: None)
+    stage("compiling 编译")
+    ids = list(measures) if measures else default_measures(policy)
+    query, changed = scenario_query(policy, runner.backend, year, reform, ids)
     out_dir.mkdir(parents=True, exist_ok=True)
     scen, prof = out_dir / "scenarios.parquet", out_dir / "profile.parquet"
     stage("baseline and reform 基线与改革")
-    seconds = runner.write_sql(" UNION ALL ".join(parts), scen, progress)
+    seconds = runner.write_sql(query, scen, progress)
     stage("profiles 主体画像")
     seconds += runner.write_sql(PROFILE, prof)
     stage("breakdowns 分组汇总")
