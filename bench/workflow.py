@@ -2,11 +2,15 @@
 lifecycle on PostgreSQL.
 
     python bench/workflow.py calculator [--requests 2000] [--concurrency 4] [--workers 2]
+                                        [--client python|wrk] [--seconds 20]
     python bench/workflow.py lifecycle --db postgresql://USER@HOST:PORT/DB [--applications 10000]
                                        [--workers 2]
 
 ``calculator`` starts ``huiqi serve`` (uvicorn, SQLite) in a separate process and posts the
-chain-leader example case from a pool of clients: requests/s and latency percentiles.
+chain-leader example case from a pool of clients: requests/s and latency percentiles. The clients
+are Python processes (``--client python``, ``--requests`` in all), or ``wrk`` (``--client wrk``,
+for ``--seconds``; Debian's ``wrk`` package), a load generator in C that takes a small share of
+the cores it shares with the server — the fairer measure of the server on one machine.
 ``lifecycle`` needs an empty database: it registers one new chain leader per application and
 takes each through start → submit (engine) → two parallel reviews → decision (engine again,
 budget commit) → payment batch → payment run, timing every phase. Results go to
@@ -53,7 +57,8 @@ def write(section: str, lines: list[str]) -> None:
     print("\n".join(lines))
 
 
-def calculator(requests: int, concurrency: int, workers: int, keep: bool = False) -> None:
+def calculator(requests: int, concurrency: int, workers: int, keep: bool = False,
+               client: str = "python", seconds: int = 20) -> None:
     import httpx
 
     folder = tempfile.mkdtemp(prefix="huiqi-bench-")
@@ -83,6 +88,9 @@ def calculator(requests: int, concurrency: int, workers: int, keep: bool = False
             assert all(r.status_code == 200 for r in warm)
 
         body = json.dumps(case).encode()
+        if client == "wrk":
+            _wrk(port, body, concurrency, workers, seconds, keep)
+            return
         # Clients are processes with the standard library's HTTP client, so that the client side
         # (one Python thread pool under one GIL) is not what is measured.
         per = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
@@ -114,6 +122,64 @@ def calculator(requests: int, concurrency: int, workers: int, keep: bool = False
         record(f"http-{workers}w-{concurrency}c", {
             "requests": requests, "rps": requests / wall, "p50": statistics.median(ms),
             "p95": pct(ms, 95), "p99": pct(ms, 99), "load": [load_before, load_after]})
+
+
+# wrk's script: post the case, and print the figures as one JSON line when done (wrk's own
+# summary has no 95th percentile).
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open(os.getenv("HUIQI_BENCH_BODY"), "rb")
+wrk.body = f:read("*a")
+f:close()
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "us": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d, "non2xx": %d, '
+    .. '"errors": %d}\\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(95), latency:percentile(99), latency.max, e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _wrk(port: int, body: bytes, concurrency: int, workers: int, seconds: int,
+         keep: bool) -> None:
+    """``concurrency`` connections from one wrk thread for ``seconds``; figures as _post_many's."""
+    folder = Path(tempfile.mkdtemp(prefix="huiqi-wrk-"))
+    (folder / "case.json").write_bytes(body)
+    (folder / "post.lua").write_text(WRK_SCRIPT, encoding="utf-8")
+    load_before = os.getloadavg()[0]
+    cpu_before = os.times()
+    run = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "-s",
+                          str(folder / "post.lua"), f"http://127.0.0.1:{port}/calculate"],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "HUIQI_BENCH_BODY": str(folder / "case.json")})
+    cpu_after = os.times()
+    load_after = os.getloadavg()[0]
+    got = json.loads(next(line for line in run.stdout.splitlines() if line.startswith("{")))
+    assert got["non2xx"] == 0 and got["errors"] == 0, run.stdout
+    rps = got["requests"] / (got["us"] / 1e6)
+    client_cpu = (cpu_after.children_user + cpu_after.children_system
+                  - cpu_before.children_user - cpu_before.children_system)
+    ms = {k: got[k] / 1000 for k in ("p50", "p95", "p99", "max")}
+    write(f"Calculator over HTTP, {workers} worker(s), wrk", [
+        f"`POST /calculate`, the chain-leader example (all 24 measures for its kind, explanations "
+        f"included), {got['requests']} requests in {seconds} s from wrk ({concurrency} "
+        f"connections, one thread), `huiqi serve --workers {workers}` (uvicorn):",
+        "",
+        "| requests/s | p50 ms | p95 ms | p99 ms | max ms | wrk CPU-seconds |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {rps:.1f} | {ms['p50']:.1f} | {ms['p95']:.1f} | {ms['p99']:.1f} | {ms['max']:.1f} "
+        f"| {client_cpu:.1f} |", "",
+        f"wrk and the server share the machine's {os.cpu_count()} cores; load average (1 min) "
+        f"{load_before:.2f} before, {load_after:.2f} after."])
+    if keep:
+        from figures import record  # bench/figures.py, beside this script
+
+        record(f"http-{workers}w-{concurrency}c-wrk", {
+            "requests": got["requests"], "rps": rps, "p50": ms["p50"], "p95": ms["p95"],
+            "p99": ms["p99"], "client_cpu_s": client_cpu, "load": [load_before, load_after]})
 
 
 def _post_many(port: int, body: bytes, n: int) -> list[float]:
@@ -269,13 +335,15 @@ def main() -> None:
     c.add_argument("--concurrency", type=int, default=4)
     c.add_argument("--workers", type=int, default=2)
     c.add_argument("--record", action="store_true", help="store the figures in bench/figures.json")
+    c.add_argument("--client", choices=["python", "wrk"], default="python")
+    c.add_argument("--seconds", type=int, default=20, help="how long wrk runs")
     life = sub.add_parser("lifecycle")
     life.add_argument("--db", required=True)
     life.add_argument("--applications", type=int, default=10_000)
     life.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
     if a.what == "calculator":
-        calculator(a.requests, a.concurrency, a.workers, a.record)
+        calculator(a.requests, a.concurrency, a.workers, a.record, a.client, a.seconds)
     else:
         lifecycle(a.db, a.applications, a.workers)
 

@@ -1,9 +1,12 @@
-"""What-if simulation: baseline and reform over the same population in one query.
+"""What-if simulation: baseline and reform over the same population in one pass.
 
-Both parameter sets are compiled from the same measure definitions; their result rows are
-written together (with a ``scenario`` column) and then summed per measure, size class, industry
-section and beneficiary kind; winners and losers are counted in bands of the change per
-beneficiary; and ceilings bound by their cap are counted.
+Both parameter sets are compiled from the same measure definitions. A reform changes literals
+only, so the measures whose definition it leaves as it was are evaluated once, for both
+scenarios; only the measures it changes are evaluated under each parameter set. The rows
+(``scenarios.parquet``, with a ``scenario`` column: ``both``, ``baseline`` or ``reform``) are
+summed per measure; each beneficiary's totals, joined once to its kind, size class and industry
+section (``profile.parquet``), give the sums per size class, section and kind and the bands of
+winners and losers (the change per beneficiary); ceilings bound by their cap are counted in both.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import duckdb
 
 from huiqi.batch.match import OUTPUT, PROFILE, Runner, default_measures
 from huiqi.batch.population import parquet_source
+from huiqi.engine.backend import Backend
 from huiqi.engine.evaluate import compile_policy
 from huiqi.engine.policy import Policy
+from huiqi.engine.scenarios import changed_by
 
 ZERO = Decimal("0.00")
 # Bands of the change in Σ ceilings per beneficiary, yuan: (label, lower, upper), half-open.
@@ -32,7 +37,7 @@ BANDS = [
     ("100,000 … 1,000,000", Decimal(100_000), Decimal(1_000_000)),
     ("≥ 1,000,000", Decimal(1_000_000), None),
 ]
-BREAKDOWNS = {"measure": "measure", "size": "size", "section": "section", "kind": "kind"}
+BREAKDOWNS = ("measure", "size", "section", "kind")
 
 
 @dataclass
@@ -65,23 +70,34 @@ class Simulation:
     breakdowns: dict[str, list[Row]] = field(default_factory=dict)
     bands: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
+    changed: list[str] = field(default_factory=list)  # measures evaluated under both parameter sets
 
 
-def _sum_query(group: str, scen: str, prof: str) -> str:
-    key = "s.measure" if group == "measure" else f"p.{group}"
-    join = "" if group == "measure" else f" JOIN read_parquet('{prof}') p USING (beneficiary)"
-    return f"""
-        SELECT {key} AS key,
-          coalesce(sum(ceiling) FILTER (WHERE scenario = 'baseline'), 0),
-          coalesce(sum(ceiling) FILTER (WHERE scenario = 'reform'), 0),
-          count(*) FILTER (WHERE scenario = 'baseline' AND status = 'eligible'),
-          count(*) FILTER (WHERE scenario = 'reform' AND status = 'eligible'),
-          count(*) FILTER (WHERE scenario = 'baseline' AND at_cap),
-          count(*) FILTER (WHERE scenario = 'reform' AND at_cap)
-        FROM read_parquet('{scen}') s{join} GROUP BY 1 ORDER BY 1"""
+# The rows written say which scenario they belong to: ``both`` for a measure the reform leaves
+# unchanged (its rows are the same in either), ``baseline`` or ``reform`` for one it changes.
+IN_BASELINE, IN_REFORM = "scenario <> 'reform'", "scenario <> 'baseline'"
 
 
-def _band_query(scen: str) -> str:
+def _rows(scenario: str, query: str) -> str:
+    return f"SELECT '{scenario}' AS scenario, * FROM ({OUTPUT.format(sql=query)}) AS rows_{scenario}"
+
+
+def _totals(key: str) -> str:
+    """Σ ceilings, eligible rows and rows at their cap in each scenario, per ``key``."""
+    return f"""{key},
+          coalesce(sum(ceiling) FILTER (WHERE {IN_BASELINE}), 0) AS baseline,
+          coalesce(sum(ceiling) FILTER (WHERE {IN_REFORM}), 0) AS reform,
+          count(*) FILTER (WHERE {IN_BASELINE} AND status = 'eligible') AS baseline_eligible,
+          count(*) FILTER (WHERE {IN_REFORM} AND status = 'eligible') AS reform_eligible,
+          count(*) FILTER (WHERE {IN_BASELINE} AND at_cap) AS baseline_at_cap,
+          count(*) FILTER (WHERE {IN_REFORM} AND at_cap) AS reform_at_cap"""
+
+
+SUMS = ("baseline", "reform", "baseline_eligible", "reform_eligible", "baseline_at_cap",
+        "reform_at_cap")
+
+
+def _band_case() -> str:
     cases = []
     for label, lo, hi in BANDS:
         if lo is None and hi is None:
@@ -92,13 +108,46 @@ def _band_query(scen: str) -> str:
             parts[0] = "delta > 0"
         cond = " AND ".join(p for p in parts if p)
         cases.append(f"WHEN {cond} THEN '{label}'")
-    return f"""
-        WITH per AS (
-          SELECT beneficiary,
-            coalesce(sum(ceiling) FILTER (WHERE scenario = 'reform'), 0)
-            - coalesce(sum(ceiling) FILTER (WHERE scenario = 'baseline'), 0) AS delta
-          FROM read_parquet('{scen}') GROUP BY beneficiary)
-        SELECT CASE {' '.join(cases)} END AS band, count(*) FROM per GROUP BY 1"""
+    return f"CASE {' '.join(cases)} END"
+
+
+def _breakdowns(con: duckdb.DuckDBPyConnection, scen: str, prof: str) -> dict[str, list[Any]]:
+    """Per measure from the rows; per size class, section and kind from each beneficiary's
+    totals joined once to its profile (one row per beneficiary, not per result)."""
+    found: dict[str, list[Any]] = {}
+    found["measure"] = con.execute(
+        f"SELECT {_totals('measure AS key')} FROM read_parquet('{scen}') GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    con.execute(f"""CREATE TEMP TABLE per AS
+        SELECT p.kind, p.size, p.section, t.* FROM (
+          SELECT {_totals('beneficiary')} FROM read_parquet('{scen}') GROUP BY beneficiary) AS t
+        JOIN read_parquet('{prof}') AS p USING (beneficiary)""")
+    for name in ("size", "section", "kind"):
+        found[name] = con.execute(
+            f"SELECT {name} AS key, {', '.join(f'sum({c})' for c in SUMS)} "
+            f"FROM per GROUP BY 1 ORDER BY 1").fetchall()
+    found["bands"] = con.execute(
+        f"SELECT {_band_case()} AS band, count(*) FROM "
+        f"(SELECT reform - baseline AS delta FROM per) GROUP BY 1").fetchall()
+    return found
+
+
+def scenario_query(policy: Policy, backend: Backend, year: int, reform: Mapping[str, Any],
+                   measures: Sequence[str]) -> tuple[str, list[str]]:
+    """The query of both scenarios' rows, and the measures the reform changes."""
+    options: dict[str, Any] = {"backend": backend, "detail": False, "drop_ineligible": True}
+    changed = changed_by(policy, year, reform, measures)
+    same = [mid for mid in measures if mid not in changed]
+    parts = []
+    if same:
+        parts.append(_rows("both", compile_policy(policy, year, None, measures=same,
+                                                  **options).sql))
+    if changed:
+        parts += [_rows("baseline", compile_policy(policy, year, None, measures=changed,
+                                                   **options).sql),
+                  _rows("reform", compile_policy(policy, year, reform, measures=changed,
+                                                 **options).sql)]
+    return " UNION ALL ".join(parts), changed
 
 
 def simulate(
@@ -106,35 +155,29 @@ def simulate(
     measures: Sequence[str] | None = None, progress: Callable[[float], None] | None = None,
     stage: Callable[[str], None] | None = None,
 ) -> Simulation:
-    """Run baseline and reform, write ``scenarios.parquet`` and ``profile.parquet``, summarise;
-    ``stage`` hears each step begin, ``progress`` the share (0–100) of the main query done."""
+    """Run baseline and reform in one pass, write ``scenarios.parquet`` and ``profile.parquet``,
+    summarise; ``stage`` hears each step begin, ``progress`` the share (0–100) of the main query
+    done."""
     stage = stage or (lambda _: None)
     stage("compiling 编译")
     ids = list(measures) if measures else default_measures(policy)
-    options: dict[str, Any] = {"backend": runner.backend, "measures": ids, "detail": False,
-                               "drop_ineligible": True}
-    base = compile_policy(policy, year, None, **options)
-    ref = compile_policy(policy, year, reform, **options)
+    query, changed = scenario_query(policy, runner.backend, year, reform, ids)
     out_dir.mkdir(parents=True, exist_ok=True)
     scen, prof = out_dir / "scenarios.parquet", out_dir / "profile.parquet"
-    both = (f"SELECT 'baseline' AS scenario, * FROM ({OUTPUT.format(sql=base.sql)}) AS b "
-            f"UNION ALL SELECT 'reform' AS scenario, * FROM ({OUTPUT.format(sql=ref.sql)}) AS r")
     stage("baseline and reform 基线与改革")
-    seconds = runner.write_sql(both, scen, progress)
+    seconds = runner.write_sql(query, scen, progress)
     stage("profiles 主体画像")
     seconds += runner.write_sql(PROFILE, prof)
     stage("breakdowns 分组汇总")
-    result = Simulation(year, dict(reform), seconds=seconds)
-    s, p = parquet_source(scen), parquet_source(prof)
-    con = duckdb.connect()
+    result = Simulation(year, dict(reform), seconds=seconds, changed=changed)
+    found = _breakdowns(duckdb.connect(), parquet_source(scen), parquet_source(prof))
     for name in BREAKDOWNS:
-        rows = con.execute(_sum_query(name, s, p)).fetchall()
         result.breakdowns[name] = [
             Row(str(k), Decimal(b).quantize(ZERO), Decimal(r).quantize(ZERO), *map(int, rest))
-            for k, b, r, *rest in rows
+            for k, b, r, *rest in found[name]
         ]
     order = {mid: i for i, mid in enumerate(policy.measures)}
     result.breakdowns["measure"].sort(key=lambda row: order.get(row.key, 0))
-    counts = dict(con.execute(_band_query(s)).fetchall())
+    counts = dict(found["bands"])
     result.bands = [(label, int(counts.get(label, 0))) for label, _, _ in BANDS]
     return result
