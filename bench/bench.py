@@ -101,6 +101,7 @@ from huiqi.batch.population import Population
 from huiqi.engine.evaluate import compile_policy
 from huiqi.policy.tongzhou_2024_8 import policy
 runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="4GB")
+runner.ensure_sizes()  # the hand SQL reads the derived size class; derived before timing
 con = runner.con
 hand = Path({sql!r}).read_text().format(year={year}, start="{year}-01-01",
     end="{next}-01-01", days={days})

@@ -152,6 +152,7 @@ def main() -> None:
     con = runner.con
     tmp = Path(tempfile.mkdtemp(prefix="huiqi-profile-"))
     if a.subset:
+        runner.ensure_sizes()  # the hand SQL reads the derived size class
         lines = subset(con, pol, tmp)
         lines.append(f"\nAt {a.size:,}; load average (1 min) {load_before:.2f} → "
                      f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")

@@ -47,9 +47,11 @@ SIZES = pa.schema([("size_id", pa.string()), ("size", pa.string()), ("section", 
 
 
 def fact_tables() -> dict[str, Table]:
-    """The unbound tables measures read: the five fact tables and the derived ``sizes``."""
+    """The unbound tables measures read: the five fact tables, the derived ``sizes`` and the
+    SME thresholds (a batch classifies its few candidates itself)."""
     t = {name: ibis.table(ibis.schema(schema), name=name) for name, schema in SCHEMAS.items()}
     t["sizes"] = ibis.table(ibis.schema(SIZES), name="sizes")
+    t["sme_thresholds"] = ibis.table(ibis.schema(sme.schema()), name="sme_thresholds")
     return t
 
 
