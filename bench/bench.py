@@ -63,7 +63,7 @@ summary = match(p, runner, {year}, Path({out!r}),
                 stage=lambda s: stages.append((s, time.perf_counter())))
 t3 = time.perf_counter()
 {rss}
-split = {{"import and policy": t1 - t0, "open + size class": t2 - t1}}
+split = {{"import and policy": t1 - t0, "open": t2 - t1}}
 for (name, at), (_, nxt) in zip(stages, stages[1:] + [("end", t3)]):
     split[name] = nxt - at
 print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss, "cpu_s": _cpu,
@@ -87,7 +87,7 @@ simulate(p, runner, {year}, {reform!r}, Path({out!r}),
          stage=lambda s: stages.append((s, time.perf_counter())))
 t3 = time.perf_counter()
 {rss}
-split = {{"import and policy": t1 - t0, "open + size class": t2 - t1}}
+split = {{"import and policy": t1 - t0, "open": t2 - t1}}
 for (name, at), (_, nxt) in zip(stages, stages[1:] + [("end", t3)]):
     split[name] = nxt - at
 print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss, "cpu_s": _cpu}}))

@@ -160,6 +160,12 @@ def _checks(
             r = with_size(r, t, derive=True)
     pre, timing = _early(m, r, ctx, clause)
     r, hist = _history_checks(m, r, t, ctx, clause)
+    if candidates:
+        # what ``_passes`` could not ask yet: the history, and the conditions on the size class
+        rest = [_history_value(col, r, ctx, m.id) for _, col in hist]
+        rest += [c.test(r, ctx) for c in m.conditions if _sized(m) and SIZE in c.facts]
+        if rest:
+            r = r.filter(*(v.fill_null(True) for v in rest))
     later = timing + [(c, _history_value(col, r, ctx, m.id)) for c, col in hist]
     later += [(c, c.test(r, ctx)) for c in m.conditions]
     gate = _gate(m, r)
@@ -249,10 +255,9 @@ def measure_relation(
 
 
 def _candidates(m: Measure, r: Table, checks: Sequence[Check], ctx: Ctx, detail: bool) -> Table:
-    """The rows no condition fails, kept first (unknown passes), then completed once: with no
-    failed condition the status is incomplete (something unknown), nothing to support (left
-    out too) or eligible, and the list of failed conditions is empty."""
-    r = r.filter(*(ch.value.fill_null(True) for ch in checks))
+    """Candidates (``_checks`` kept the rows no condition fails; unknown passes) completed
+    once: with no failed condition the status is incomplete (something unknown), nothing to
+    support (left out too) or eligible, and the list of failed conditions is empty."""
     r = r.select("sid", "item", **_named(m, r, checks, ctx))
     conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
     unknown = [_unknown(ch.value) for ch in conds] + [r[f"n_{f}"] for f in m.basis_facts]

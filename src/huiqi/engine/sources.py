@@ -33,9 +33,8 @@ def with_size(s: Table, t: Tables, derive: bool = False) -> Table:
         return s.left_join(z, s.id == z.size_id).drop("size_id")
     th = t["sme_thresholds"]
     j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
-    return j.mutate(size=sme.size_class(j)).drop(
-        *(c for c in th.columns if c != "section")
-    )
+    j = j.mutate(size=sme.size_class(j))
+    return j.drop(*(c for c in j.columns if c not in s.columns and c not in {"size", "section"}))
 
 
 @dataclass(frozen=True)
