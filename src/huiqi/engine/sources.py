@@ -168,4 +168,15 @@ def members(s: Table, introducer_kinds: tuple[str, ...], ctx: Ctx) -> Table:
     )
 
 
+def item_owners(t: Tables) -> Table:
+    """The beneficiaries named by any title, project or loan (as holder, borrower or lender):
+    every row an item measure can join, so that it may read these instead of ``subjects``."""
+    ids = [t["titles"].select(owner=t["titles"].subject),
+           t["projects"].select(owner=t["projects"].subject),
+           t["loans"].select(owner=t["loans"].borrower),
+           t["loans"].select(owner=t["loans"].lender)]
+    s = t["subjects"]
+    return s.filter(s.id.isin(ibis.union(*ids, distinct=False).owner))
+
+
 Source = Subjects | Items | Group | Members
