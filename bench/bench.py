@@ -63,7 +63,7 @@ summary = match(p, runner, {year}, Path({out!r}),
                 stage=lambda s: stages.append((s, time.perf_counter())))
 t3 = time.perf_counter()
 {rss}
-split = {{"import and policy": t1 - t0, "open + size class": t2 - t1}}
+split = {{"import and policy": t1 - t0, "open": t2 - t1}}
 for (name, at), (_, nxt) in zip(stages, stages[1:] + [("end", t3)]):
     split[name] = nxt - at
 print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss, "cpu_s": _cpu,
@@ -87,7 +87,7 @@ simulate(p, runner, {year}, {reform!r}, Path({out!r}),
          stage=lambda s: stages.append((s, time.perf_counter())))
 t3 = time.perf_counter()
 {rss}
-split = {{"import and policy": t1 - t0, "open + size class": t2 - t1}}
+split = {{"import and policy": t1 - t0, "open": t2 - t1}}
 for (name, at), (_, nxt) in zip(stages, stages[1:] + [("end", t3)]):
     split[name] = nxt - at
 print(json.dumps({{"seconds": t3 - t0, "split": split, "rss_gb": _rss, "cpu_s": _cpu}}))
@@ -101,6 +101,7 @@ from huiqi.batch.population import Population
 from huiqi.engine.evaluate import compile_policy
 from huiqi.policy.tongzhou_2024_8 import policy
 runner = DuckPopulation(Population.open(Path({pop!r})), memory_limit="4GB")
+runner.ensure_sizes()  # the hand SQL reads the derived size class; derived before timing
 con = runner.con
 hand = Path({sql!r}).read_text().format(year={year}, start="{year}-01-01",
     end="{next}-01-01", days={days})

@@ -152,6 +152,7 @@ def main() -> None:
     con = runner.con
     tmp = Path(tempfile.mkdtemp(prefix="huiqi-profile-"))
     if a.subset:
+        runner.ensure_sizes()  # the hand SQL reads the derived size class
         lines = subset(con, pol, tmp)
         lines.append(f"\nAt {a.size:,}; load average (1 min) {load_before:.2f} → "
                      f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -174,7 +175,7 @@ def main() -> None:
     load_after = os.getloadavg()[0]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     what = "simulate (baseline + reform)" if a.simulate else "match (all measures)"
-    lines = [f"{what} at {a.size:,}: open + size class {opened:.2f} s; the query with its "
+    lines = [f"{what} at {a.size:,}: open {opened:.2f} s; the query with its "
              f"Parquet output {wall:.2f} s wall, {cpu:.2f} operator-seconds in the profile; "
              f"peak RSS {rss:.2f} GB; load average (1 min) {load_before:.2f} → {load_after:.2f} "
              f"on {os.cpu_count()} cores", "",

@@ -155,3 +155,30 @@ def test_a_zero_ceiling_is_neither_written_nor_counted_by_match(tmp_path: Path) 
     assert summarise(out, ["m01.new"]) == [
         MeasureSummary("m01.new", eligible=1, incomplete=0, ineligible=0,
                        total=Decimal("8400000.00"))]
+
+
+def test_the_batch_of_candidates_writes_exactly_the_full_plans_eligible_and_incomplete_rows(
+    pop: Path, tmp_path: Path
+) -> None:
+    """The candidates plan (conditions filtered first, the size class derived for the few rows
+    that need it) against the complete plan, which evaluates every row and reads ``sizes``."""
+    from huiqi.batch.duck import DuckPopulation
+    from huiqi.batch.match import default_measures, match
+    from huiqi.policy.tongzhou_2024_8 import policy
+
+    p = policy()
+    runner = DuckPopulation(Population.open(pop))
+    try:
+        match(p, runner, YEAR, tmp_path / "c.parquet", measures=default_measures(p))
+        assert not runner.sized  # nothing the candidates plan runs reads the derived sizes
+        match(p, runner, YEAR, tmp_path / "a.parquet", measures=default_measures(p),
+              include_all=True)
+        assert runner.sized
+    finally:
+        runner.close()
+    ours = duckdb.sql(f"SELECT * FROM '{tmp_path / 'c.parquet'}'")
+    full = duckdb.sql(f"SELECT * FROM '{tmp_path / 'a.parquet'}' "
+                      "WHERE status IN ('eligible', 'incomplete')")
+    assert sorted(ours.fetchall(), key=str) == sorted(full.fetchall(), key=str)
+    measures = {r[0] for r in ours.select("measure").distinct().fetchall()}
+    assert {"m05", "m22.interest", "m22.risk", "m07.rd"} <= measures  # sized ones included

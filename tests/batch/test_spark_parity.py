@@ -209,7 +209,7 @@ def test_match_and_simulate_on_spark_equal_duckdb(
     pop = Population.write(tmp_path / "pop", generate(800, 2025, seed=9), {"year": 2025})
     spark = SparkPopulation(pop)  # shares the module's session, which the fixture stops
     duck = DuckPopulation(pop)
-    measures = ["m01.new", "m01.existing", "m05", "m17", "m22.interest"]
+    measures = ["m01.new", "m01.existing", "m05", "m17", "m22.interest", "m22.risk"]
     on_spark = match(policy, spark, 2025, tmp_path / "s", measures=measures)
     on_duck = match(policy, duck, 2025, tmp_path / "d.parquet", measures=measures)
     assert on_spark == on_duck

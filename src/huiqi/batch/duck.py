@@ -1,12 +1,14 @@
 """A population opened in embedded DuckDB: Parquet views, the derived sizes, out-of-core.
 
-The facts are read from Parquet where they lie; only each beneficiary's size class is derived
-once into a small temporary table that the measures needing it join. ``memory_limit`` caps
-DuckDB's memory and lets large joins and sorts spill to disk.
+The facts are read from Parquet where they lie; each beneficiary's size class is derived once
+into a temporary table, when the first query that reads ``sizes`` runs (a batch of candidates
+classifies its few candidates itself and never does). ``memory_limit`` caps DuckDB's memory and
+lets large joins and sorts spill to disk.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 import time
@@ -44,7 +46,14 @@ class DuckPopulation:
             self._view(name, name)
         for name, table in derived_inputs().items():
             self.con.register(name, table)
+        self.sized = False
+
+    def ensure_sizes(self, query: str | None = None) -> None:
+        """Derive ``sizes`` now if not yet done (and, given a query, only if it reads it)."""
+        if self.sized or (query is not None and not re.search(r"\bsizes\b", query)):
+            return
         self.con.execute(f"CREATE TEMP TABLE sizes AS {derive_sql('duckdb')}")
+        self.sized = True
 
     def _view(self, name: str, table: str) -> None:
         path = str(self.population.file(table)).replace("'", "''")
@@ -52,6 +61,7 @@ class DuckPopulation:
 
     def sql(self, query: str, progress: Callable[[float], None] | None = None) -> Any:
         """Run a query, reporting DuckDB's progress (0–100) from a watcher thread."""
+        self.ensure_sizes(query)
         if progress is None:
             return self.con.execute(query)
         done = threading.Event()
@@ -80,7 +90,7 @@ class DuckPopulation:
 
     def count(self, compiled: Compiled) -> dict[str, int]:
         """Result rows per measure, without writing them."""
-        rows = self.con.execute(
+        rows = self.sql(
             f"SELECT measure, count(*) FROM ({compiled.sql}) AS r GROUP BY measure"
         ).fetchall()
         return {m: int(n) for m, n in rows}

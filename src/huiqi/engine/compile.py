@@ -111,13 +111,10 @@ def _history_value(col: str, r: Table, ctx: Ctx, measure_id: str) -> BooleanValu
     return r.h1_first.isnull() | (ctx.year - r.h1_first < years)
 
 
-def _checks(
-    m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str, candidates: bool = False
-) -> tuple[Table, list[Check]]:
-    """Every condition of a measure as a column: the engine's, the history's, the clause's.
-
-    With ``candidates`` rows that already fail a condition are dropped before the history is
-    joined, which is what makes a batch over millions of rows cheap."""
+def _early(m: Measure, r: Table, ctx: Ctx, clause: str) -> tuple[
+    list[tuple[Condition, BooleanValue]], list[tuple[Condition, BooleanValue]]
+]:
+    """The engine's conditions known from the row itself: the source's, then the timing's."""
     pre: list[tuple[Condition, BooleanValue]] = [(X1, ~r.one_matter)]
     src = m.source
     if isinstance(src, Items | Members):
@@ -135,14 +132,40 @@ def _checks(
             zh, en = m.event_label
             pre.append((_const("event_occurred", clause, zh, en), ev.notnull()))
             timing = [(c, ibis.ifelse(ev.notnull(), v, ibis.null("boolean"))) for c, v in timing]
-    sized = getattr(src, "sized", False)
+    return pre, timing
+
+
+def _sized(m: Measure) -> bool:
+    return bool(getattr(m.source, "sized", False))
+
+
+def _passes(m: Measure, r: Table, ctx: Ctx, clause: str) -> list[BooleanValue]:
+    """What a candidate row must not fail before the size class and the history are joined:
+    every condition but those reading the size class (NULL, unknown, passes)."""
+    pre, timing = _early(m, r, ctx, clause)
+    own = [c.test(r, ctx) for c in m.conditions if not (_sized(m) and SIZE in c.facts)]
+    return [v.fill_null(True) for v in [v for _, v in pre + timing] + own]
+
+
+def _checks(
+    m: Measure, r: Table, t: Tables, ctx: Ctx, clause: str, candidates: bool = False
+) -> tuple[Table, list[Check]]:
+    """Every condition of a measure as a column: the engine's, the history's, the clause's.
+
+    With ``candidates`` rows that already fail a condition are dropped before the history is
+    joined, which is what makes a batch over millions of rows cheap."""
     if candidates:
-        # drop rows that fail a condition before the size class and the history are joined
-        own = [c.test(r, ctx) for c in m.conditions if not (sized and SIZE in c.facts)]
-        r = r.filter(*(v.fill_null(True) for v in [v for _, v in pre + timing] + own))
-        if sized:
-            r = with_size(r, t)
+        r = r.filter(*_passes(m, r, ctx, clause))
+        if _sized(m):
+            r = with_size(r, t, derive=True)
+    pre, timing = _early(m, r, ctx, clause)
     r, hist = _history_checks(m, r, t, ctx, clause)
+    if candidates:
+        # what ``_passes`` could not ask yet: the history, and the conditions on the size class
+        rest = [_history_value(col, r, ctx, m.id) for _, col in hist]
+        rest += [c.test(r, ctx) for c in m.conditions if _sized(m) and SIZE in c.facts]
+        if rest:
+            r = r.filter(*(v.fill_null(True) for v in rest))
     later = timing + [(c, _history_value(col, r, ctx, m.id)) for c, col in hist]
     later += [(c, c.test(r, ctx)) for c in m.conditions]
     gate = _gate(m, r)
@@ -203,36 +226,18 @@ def measure_relation(
 ) -> Table:
     """One measure's result rows over the given fact tables.
 
-    ``drop_ineligible`` leaves out rows with a failed condition before their lists of failed
-    conditions and missing facts are built — what a batch over millions of rows wants."""
-    r = m.source.rows(t, ctx, drop_ineligible)
+    ``drop_ineligible`` leaves out rows with a failed condition, and those with nothing to
+    support, before anything else is computed — what a batch over millions of rows wants."""
+    reads = frozenset(f for c in m.conditions for f in c.facts)
+    r = m.source.rows(t, ctx, drop_ineligible, reads)
     r, checks = _checks(m, r, t, ctx, clause, drop_ineligible)
-    # Name every condition, fact and amount as a column first, so that the status, the lists of
-    # failed and missing items and the detail refer to them instead of repeating expressions.
-    named: dict[str, Value] = {f"c{i}": ch.value for i, ch in enumerate(checks)}
-    for i, f in enumerate(m.facts):
-        named[f"f{i}"] = f.value(r, ctx) if f.value else r[f.column]
-    named["basis"] = m.basis(r, ctx) if m.basis is not None else ibis.null("int64")
-    named["uses_placeholder"] = _uses_placeholder(m, r, ctx)
-    needed = dict.fromkeys([f for ch in checks for f in ch.cond.facts] + list(m.basis_facts))
-    for col in needed:
-        named[f"n_{col}"] = r[col].isnull()
-    r = r.select("sid", "item", **named)
+    if drop_ineligible:
+        return _candidates(m, r, checks, ctx, detail)
+    r = r.select("sid", "item", **_named(m, r, checks, ctx))
     conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
     any_false = ibis.or_(*(~ch.value.fill_null(True) for ch in conds))
-    if drop_ineligible:
-        r = r.filter(ibis.and_(*(ch.value.fill_null(True) for ch in conds)))
-        conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
-        any_false = ibis.literal(False)
     unknown = [_unknown(ch.value) for ch in conds] + [r[f"n_{f}"] for f in m.basis_facts]
-    capped: Value = ibis.null("int64")
-    nothing: BooleanValue = ibis.literal(False)
-    if m.basis is not None:
-        capped = ibis.greatest(r.basis, 0)
-        if m.cap is not None:
-            capped = ibis.least(capped, ctx.fen(m.cap))
-        # A ceiling of 0.00 is not support: the conditions hold, but there is nothing to give.
-        nothing = (capped == 0).fill_null(False)
+    capped, nothing = _capped(m, r, ctx)
     status = ibis.cases(
         (any_false, INELIGIBLE), (ibis.or_(*unknown), INCOMPLETE), (nothing, NOTHING),
         else_=ELIGIBLE,
@@ -246,6 +251,56 @@ def measure_relation(
          for ch in conds]
     )
     missing = ibis.ifelse(status == INCOMPLETE, _missing(conds, m.basis_facts, r), "")
+    return r.select(**_output(m, r, status, ceiling, failed, missing, at_cap, len(conds), detail))
+
+
+def _candidates(m: Measure, r: Table, checks: Sequence[Check], ctx: Ctx, detail: bool) -> Table:
+    """Candidates (``_checks`` kept the rows no condition fails; unknown passes) completed
+    once: with no failed condition the status is incomplete (something unknown), nothing to
+    support (left out too) or eligible, and the list of failed conditions is empty."""
+    r = r.select("sid", "item", **_named(m, r, checks, ctx))
+    conds = [Check(ch.cond, r[f"c{i}"]) for i, ch in enumerate(checks)]
+    unknown = [_unknown(ch.value) for ch in conds] + [r[f"n_{f}"] for f in m.basis_facts]
+    capped, nothing = _capped(m, r, ctx)
+    r = r.mutate(incomplete=ibis.or_(*unknown), capped=capped)
+    r = r.filter(r.incomplete | ~nothing)
+    status = ibis.ifelse(r.incomplete, INCOMPLETE, ELIGIBLE)
+    ceiling = ibis.ifelse(r.incomplete, ibis.null("int64"), r.capped)
+    at_cap: Value = ibis.literal(False)
+    if m.basis is not None and m.cap is not None:
+        at_cap = ~r.incomplete & (r.basis >= ctx.fen(m.cap))
+    missing = ibis.ifelse(r.incomplete, _missing(conds, m.basis_facts, r), "")
+    return r.select(**_output(m, r, status, ceiling, ibis.literal(""), missing, at_cap,
+                              len(conds), detail))
+
+
+def _named(m: Measure, r: Table, checks: Sequence[Check], ctx: Ctx) -> dict[str, Value]:
+    """Every condition, fact and amount as a column, so that the status, the lists of failed
+    and missing items and the detail refer to them instead of repeating expressions."""
+    named: dict[str, Value] = {f"c{i}": ch.value for i, ch in enumerate(checks)}
+    for i, f in enumerate(m.facts):
+        named[f"f{i}"] = f.value(r, ctx) if f.value else r[f.column]
+    named["basis"] = m.basis(r, ctx) if m.basis is not None else ibis.null("int64")
+    named["uses_placeholder"] = _uses_placeholder(m, r, ctx)
+    needed = dict.fromkeys([f for ch in checks for f in ch.cond.facts] + list(m.basis_facts))
+    for col in needed:
+        named[f"n_{col}"] = r[col].isnull()
+    return named
+
+
+def _capped(m: Measure, r: Table, ctx: Ctx) -> tuple[Value, BooleanValue]:
+    """The ceiling before the status decides it, and whether it is 0.00 (nothing to give)."""
+    if m.basis is None:
+        return ibis.null("int64"), ibis.literal(False)
+    capped: Value = ibis.greatest(r.basis, 0)
+    if m.cap is not None:
+        capped = ibis.least(capped, ctx.fen(m.cap))
+    # A ceiling of 0.00 is not support: the conditions hold, but there is nothing to give.
+    return capped, (capped == 0).fill_null(False)
+
+
+def _output(m: Measure, r: Table, status: Value, ceiling: Value, failed: Value, missing: Value,
+            at_cap: Value, n_conds: int, detail: bool) -> dict[str, Value]:
     cols: dict[str, Value] = {
         "beneficiary": r.sid,
         "measure": ibis.literal(m.id),
@@ -258,12 +313,10 @@ def measure_relation(
         "at_cap": at_cap,
     }
     if detail:
-        values = [r[f"c{i}"] for i in range(len(conds))]
+        values = [r[f"c{i}"] for i in range(n_conds)]
         values += [r[f"f{i}"] for i in range(len(m.facts))] + [r.basis]
         cols["detail"] = ibis.literal(SEP).join([_text(v) for v in values])
-    out = r.select(**cols)
-    # a batch of candidates writes what may be supported: nothing to give is left out too
-    return out.filter(out.status != NOTHING) if drop_ineligible else out
+    return cols
 
 
 def layout(m: Measure, t: Tables, ctx: Ctx, clause: str) -> list[Condition]:

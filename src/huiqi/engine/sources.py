@@ -16,14 +16,25 @@ import ibis
 from ibis.expr.types import BooleanValue, StringValue, Table
 
 from huiqi.engine.context import Ctx
+from huiqi.facts import sme
 
 Tables = Mapping[str, Table]
+# the beneficiary's columns its size class is derived from
+SIZE_FACTS = ("industry", "size_class", *sme.INDICATORS.values())
 
 
-def with_size(s: Table, t: Tables) -> Table:
-    """Beneficiaries with their derived size class (``size``) and industry section."""
-    z = t["sizes"]
-    return s.left_join(z, s.id == z.size_id).drop("size_id")
+def with_size(s: Table, t: Tables, derive: bool = False) -> Table:
+    """Beneficiaries with their derived size class (``size``) and industry section.
+
+    Read from the table ``sizes`` (derived once per input), or with ``derive`` classified on the
+    spot — for a batch's few candidate rows, cheaper than probing a size for every beneficiary."""
+    if not derive:
+        z = t["sizes"]
+        return s.left_join(z, s.id == z.size_id).drop("size_id")
+    th = t["sme_thresholds"]
+    j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
+    j = j.mutate(size=sme.size_class(j))
+    return j.drop(*(c for c in j.columns if c not in s.columns and c not in {"size", "section"}))
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,8 @@ class Subjects:
     kinds: tuple[str, ...]
     sized: bool = False
 
-    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool, reads: frozenset[str] = frozenset()
+             ) -> Table:
         s = t["subjects"]
         s = s.filter(s.kind.isin(self.kinds))
         if self.sized and not candidates:  # candidates: joined after the cheap filters
@@ -54,19 +66,29 @@ class Items:
     label_en: str
     sized: bool = False
 
-    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool, reads: frozenset[str] = frozenset()
+             ) -> Table:
+        """``reads``: the columns the measure's conditions name; a batch of candidates leaves
+        out the borrower's size class when no condition reads it."""
         s = t["subjects"]
         base = s.filter(s.kind.isin(self.kinds))
         if self.sized and not candidates:  # candidates: joined after the cheap filters
             base = with_size(base, t)
         items = t[self.table]
         items = items.filter(self.where(items))
-        if self.table == "loans":
+        if self.table == "loans" and not candidates:
             z = t["sizes"]
             items = items.left_join(z, items.borrower == z.size_id)
             items = items.mutate(
                 borrower_size=items.size.coalesce(items.borrower_size_class)
             ).drop("size_id", "size", "section")
+        elif self.table == "loans" and "item_borrower_size" in reads:
+            # the loans' borrowers only, classified after the join
+            b = s.select(*SIZE_FACTS, b_id=s.id)
+            items = with_size(items.left_join(b, items.borrower == b.b_id), t, derive=True)
+            items = items.mutate(
+                borrower_size=items.size.coalesce(items.borrower_size_class)
+            ).drop("b_id", *SIZE_FACTS, "size", "section")
         if self.table == "titles":
             # 首次: the earliest title of its kind and level this beneficiary holds
             first = items.date.min().over(group_by=[items.subject, items.kind, items.level])
@@ -85,7 +107,8 @@ class Group:
     kinds: tuple[str, ...]
     introducer_kinds: tuple[str, ...]  # kinds of introduction counted
 
-    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool, reads: frozenset[str] = frozenset()
+             ) -> Table:
         s = t["subjects"]
         m = members(s, self.introducer_kinds, ctx)
         agg = m.group_by(g_sid=m.introducer).aggregate(
@@ -122,7 +145,8 @@ class Members:
     label_zh: str
     label_en: str
 
-    def rows(self, t: Tables, ctx: Ctx, candidates: bool) -> Table:
+    def rows(self, t: Tables, ctx: Ctx, candidates: bool, reads: frozenset[str] = frozenset()
+             ) -> Table:
         s = t["subjects"]
         m = members(s, self.introducer_kinds, ctx)
         m = m.select(
@@ -142,6 +166,17 @@ def members(s: Table, introducer_kinds: tuple[str, ...], ctx: Ctx) -> Table:
         s.introduced_on < ctx.end,
         ~s.one_matter,
     )
+
+
+def item_owners(t: Tables) -> Table:
+    """The beneficiaries named by any title, project or loan (as holder, borrower or lender):
+    every row an item measure can join, so that it may read these instead of ``subjects``."""
+    ids = [t["titles"].select(owner=t["titles"].subject),
+           t["projects"].select(owner=t["projects"].subject),
+           t["loans"].select(owner=t["loans"].borrower),
+           t["loans"].select(owner=t["loans"].lender)]
+    s = t["subjects"]
+    return s.filter(s.id.isin(ibis.union(*ids, distinct=False).owner))
 
 
 Source = Subjects | Items | Group | Members
