@@ -4,7 +4,7 @@
 
 Opens the population as ``huiqi match`` does (Parquet views, the size class derived into a temporary
 table — timed), compiles the same query (all measures but those offered to all; with
-``--simulate`` baseline and reform side by side as ``simulate`` writes them) and runs it as the
+``--simulate`` both scenarios' rows as ``simulate`` writes them) and runs it as the
 batch path does, ``COPY (…) TO … (FORMAT parquet)``, with ``PRAGMA enable_profiling = 'json'``.
 From the profile it prints:
 
@@ -140,6 +140,7 @@ def main() -> None:
     from huiqi.batch.duck import DuckPopulation
     from huiqi.batch.match import OUTPUT, default_measures
     from huiqi.batch.population import Population
+    from huiqi.batch.simulate import scenario_query
     from huiqi.engine.evaluate import compile_policy
     from huiqi.policy.tongzhou_2024_8 import policy
 
@@ -158,14 +159,11 @@ def main() -> None:
                      f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         print("\n".join(lines))
         return
-    options: dict[str, Any] = {"measures": ids, "detail": False, "drop_ineligible": True}
-    base = compile_policy(pol, YEAR, None, **options)
     if a.simulate:
-        ref = compile_policy(pol, YEAR, REFORM, **options)
-        query = (f"SELECT 'baseline' AS scenario, * FROM ({OUTPUT.format(sql=base.sql)}) AS b "
-                 f"UNION ALL SELECT 'reform' AS scenario, * FROM ({OUTPUT.format(sql=ref.sql)}) AS r")
+        query, _ = scenario_query(pol, runner.backend, YEAR, REFORM, ids)
     else:
-        query = OUTPUT.format(sql=base.sql)
+        options: dict[str, Any] = {"measures": ids, "detail": False, "drop_ineligible": True}
+        query = OUTPUT.format(sql=compile_policy(pol, YEAR, None, **options).sql)
     wall, nodes = profiled(con, f"COPY ({query}) TO '{tmp / 'out.parquet'}' (FORMAT parquet)",
                            tmp)
     cpu = sum(timing(n) for n in nodes)
