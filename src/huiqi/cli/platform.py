@@ -41,6 +41,7 @@ def serve(
     import uvicorn
 
     from huiqi.app.api.main import create_app
+    from huiqi.app.api.serving import NoDelayH11Protocol
     from huiqi.app.db import upgrade
 
     url = _url(db)
@@ -62,11 +63,12 @@ def serve(
     out.print(f"惠企 huiqi: 首页 home page http://{host}:{port}/  —  API docs http://{host}:{port}/docs  —  "
               f"database {url}")
     if workers == 1:
-        uvicorn.run(create_app(url), host=host, port=port, log_level="info", server_header=False)
+        uvicorn.run(create_app(url), host=host, port=port, log_level="info", server_header=False,
+                    http=NoDelayH11Protocol)
         return
     os.environ["HUIQI_DB"] = url  # each worker process builds the app from it
     uvicorn.run("huiqi.app.api.main:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="info", server_header=False)
+                workers=workers, log_level="info", server_header=False, http=NoDelayH11Protocol)
 
 
 @db_app.command("upgrade")
