@@ -163,7 +163,7 @@ def _wrk(port: int, body: bytes, concurrency: int, workers: int, seconds: int,
     client_cpu = (cpu_after.children_user + cpu_after.children_system
                   - cpu_before.children_user - cpu_before.children_system)
     ms = {k: got[k] / 1000 for k in ("p50", "p95", "p99", "max")}
-    write(f"Calculator over HTTP, {workers} worker(s), wrk", [
+    write(f"Calculator over HTTP, {workers} worker(s), wrk, {concurrency} connections", [
         f"`POST /calculate`, the chain-leader example (all 24 measures for its kind, explanations "
         f"included), {got['requests']} requests in {seconds} s from wrk ({concurrency} "
         f"connections, one thread), `huiqi serve --workers {workers}` (uvicorn):",
