@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from huiqi.batch.population import Population
+from huiqi.batch.population import Population, parquet_source
 from huiqi.engine.backend import DUCKDB
 from huiqi.engine.evaluate import Compiled, derive_sql, derived_inputs
 
@@ -94,6 +94,10 @@ class DuckPopulation:
             f"SELECT measure, count(*) FROM ({compiled.sql}) AS r GROUP BY measure"
         ).fetchall()
         return {m: int(n) for m, n in rows}
+
+    def view(self, name: str, path: Path) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS "
+                         f"SELECT * FROM read_parquet('{parquet_source(path)}')")
 
     def close(self) -> None:
         self.con.close()

@@ -27,11 +27,6 @@ OUTPUT = """SELECT beneficiary, measure, item, status,
   CAST(CAST(ceiling_fen AS DECIMAL(18, 0)) * 0.01 AS DECIMAL(18, 2)) AS ceiling,
   failed, missing, placeholder, at_cap
 FROM ({sql}) AS results"""
-# Who each beneficiary is, for breakdowns.
-PROFILE = """SELECT s.id AS beneficiary, s.kind,
-  CASE WHEN s.kind = 'enterprise' THEN coalesce(z.size, '(unknown)') ELSE '(n/a)' END AS size,
-  CASE WHEN s.kind = 'enterprise' THEN coalesce(z.section, '(unknown)') ELSE '(n/a)' END AS section
-FROM subjects AS s LEFT JOIN sizes AS z ON z.size_id = s.id"""
 
 
 class Runner(Protocol):
@@ -43,6 +38,11 @@ class Runner(Protocol):
                   progress: Callable[[float], None] | None = None) -> float: ...
 
     def count(self, compiled: Compiled) -> dict[str, int]: ...
+
+    def view(self, name: str, path: Path) -> None:
+        """Name the rows of a Parquet file (or folder of part files) the run wrote, for later
+        queries of the same run."""
+        ...
 
     def close(self) -> None: ...
 

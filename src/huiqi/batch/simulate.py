@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 
-from huiqi.batch.match import OUTPUT, PROFILE, Runner, default_measures
+from huiqi.batch.match import OUTPUT, Runner, default_measures
 from huiqi.batch.population import parquet_source
 from huiqi.engine.backend import Backend
-from huiqi.engine.evaluate import compile_policy
+from huiqi.engine.evaluate import compile_policy, fact_tables
 from huiqi.engine.policy import Policy
 from huiqi.engine.scenarios import changed_by
+from huiqi.engine.sources import with_size
 
 ZERO = Decimal("0.00")
 # Bands of the change in Σ ceilings per beneficiary, yuan: (label, lower, upper), half-open.
@@ -132,6 +134,29 @@ def _breakdowns(con: duckdb.DuckDBPyConnection, scen: str, prof: str) -> dict[st
     return found
 
 
+# The columns of the rows ``simulate`` writes (``match``'s, with the scenario).
+SCENARIO_ROWS = {"scenario": "string", "beneficiary": "string", "measure": "string",
+                 "item": "string", "status": "string", "ceiling": "decimal(18, 2)",
+                 "failed": "string", "missing": "string", "placeholder": "boolean",
+                 "at_cap": "boolean"}
+
+
+def profile_query(backend: Backend) -> str:
+    """Who each beneficiary with a row in ``scenario_rows`` is: kind, size class and industry
+    section (``(n/a)`` for a beneficiary not an enterprise). The size class is derived for these
+    beneficiaries alone, with the definition the measures use."""
+    t = fact_tables()
+    rows = ibis.table(ibis.schema(SCENARIO_ROWS), name="scenario_rows")
+    s = t["subjects"]
+    z = with_size(s.filter(s.id.isin(rows.beneficiary)), t, derive=True)
+    ent = z.kind == "enterprise"
+    return str(ibis.to_sql(z.select(
+        beneficiary=z.id, kind=z.kind,
+        size=ibis.ifelse(ent, z.size.fill_null("(unknown)"), "(n/a)"),
+        section=ibis.ifelse(ent, z.section.fill_null("(unknown)"), "(n/a)"),
+    ), dialect=backend.dialect))
+
+
 def scenario_query(policy: Policy, backend: Backend, year: int, reform: Mapping[str, Any],
                    measures: Sequence[str]) -> tuple[str, list[str]]:
     """The query of both scenarios' rows, and the measures the reform changes."""
@@ -167,7 +192,8 @@ def simulate(
     stage("baseline and reform 基线与改革")
     seconds = runner.write_sql(query, scen, progress)
     stage("profiles 主体画像")
-    seconds += runner.write_sql(PROFILE, prof)
+    runner.view("scenario_rows", scen)
+    seconds += runner.write_sql(profile_query(runner.backend), prof)
     stage("breakdowns 分组汇总")
     result = Simulation(year, dict(reform), seconds=seconds, changed=changed)
     found = _breakdowns(duckdb.connect(), parquet_source(scen), parquet_source(prof))

@@ -139,6 +139,9 @@ class SparkPopulation:
         ).collect()
         return {r["measure"]: int(r["n"]) for r in rows}
 
+    def view(self, name: str, path: Path) -> None:
+        self.runner.spark.read.parquet(os.fspath(path)).createOrReplaceTempView(name)
+
     def close(self) -> None:
         self.runner.stop()
 
