@@ -24,7 +24,7 @@ from huiqi.engine.compile import layout, measure_relation
 from huiqi.engine.context import Ctx
 from huiqi.engine.measure import Condition
 from huiqi.engine.policy import Policy
-from huiqi.engine.sources import Items, item_owners
+from huiqi.engine.sources import Items, classified, item_owners
 from huiqi.facts import sme
 from huiqi.facts.tables import SCHEMAS
 
@@ -63,10 +63,9 @@ def fact_tables() -> dict[str, Table]:
 def derive_sizes() -> Table:
     """``sizes`` derived from ``subjects`` and the ``sme_thresholds`` lookup: computed once per
     input, so that the measures needing a size class read it instead of deriving it again."""
-    s = ibis.table(ibis.schema(SCHEMAS["subjects"]), name="subjects")
-    th = ibis.table(ibis.schema(sme.schema()), name="sme_thresholds")
-    j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
-    return j.select(size_id=j.id, size=sme.size_class(j), section=j.section)
+    t = fact_tables()
+    j = classified(t["subjects"], t["sme_thresholds"])
+    return j.select(size_id=j.id, size=j.size, section=j.section)
 
 
 def derive_sql(dialect: str) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
 from huiqi.engine import sqlcache
 from huiqi.engine.backend import DUCKDB
 from huiqi.engine.compile import measure_relation
@@ -32,7 +30,7 @@ def changed_by(policy: Policy, year: int, reform: Mapping[str, Any],
         return sorted((n, str(p.value)) for n, p in ctx.params.items())
 
     key = repr(("changed_by", policy.document["id"], year, values(base), values(ref),
-                yaml.safe_dump(dict(reform), sort_keys=True), tuple(measures)))
+                tuple(measures)))
     stored = sqlcache.load(key)
     if stored is not None:
         return [m for m in stored.split(",") if m]

@@ -31,10 +31,15 @@ def with_size(s: Table, t: Tables, derive: bool = False) -> Table:
     if not derive:
         z = t["sizes"]
         return s.left_join(z, s.id == z.size_id).drop("size_id")
-    th = t["sme_thresholds"]
-    j = s.mutate(division=sme.division(s.industry)).left_join(th, "division")
-    j = j.mutate(size=sme.size_class(j))
+    j = classified(s, t["sme_thresholds"])
     return j.drop(*(c for c in j.columns if c not in s.columns and c not in {"size", "section"}))
+
+
+def classified(s: Table, thresholds: Table) -> Table:
+    """Beneficiaries joined to their division's SME thresholds, with the size class (``size``)
+    derived from them: the one classification, for ``sizes`` and for a batch's candidates."""
+    j = s.mutate(division=sme.division(s.industry)).left_join(thresholds, "division")
+    return j.mutate(size=sme.size_class(j))
 
 
 @dataclass(frozen=True)
